@@ -1,0 +1,79 @@
+"""Writing outputs so that a reader (or a crash) sees either the old or the new version, never half."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+_OLD = ".old-"
+_NEW = ".new-"
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data) -> None:
+    """Atomically write ``data`` as stable, sorted, indented JSON."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def recover(target: Path) -> None:
+    """Finish or undo a folder swap that was interrupted: restore ``target`` from its ``.old-`` copy
+    when the target is missing, and remove leftovers of unfinished writes."""
+    target = Path(target)
+    parent = target.parent
+    if not parent.exists():
+        return
+    olds = sorted(parent.glob(f"{_OLD}{target.name}-*"))
+    if not target.exists() and olds:
+        os.replace(olds[-1], target)
+        olds = olds[:-1]
+    for leftover in [*olds, *parent.glob(f"{_NEW}{target.name}-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def staged_dir(target: Path):
+    """Yield a fresh sibling folder to write into; on success it replaces ``target`` as a whole.
+
+    On an exception the target is left as it was and the staged folder removed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    recover(target)
+    staged = Path(tempfile.mkdtemp(prefix=f"{_NEW}{target.name}-", dir=target.parent))
+    os.chmod(staged, 0o755)
+    try:
+        yield staged
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    replace_dir(staged, target)
+
+
+def replace_dir(staged: Path, target: Path) -> None:
+    """Put the folder ``staged`` in place of ``target`` (two renames; ``recover`` mends a crash between)."""
+    target = Path(target)
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f"{_OLD}{target.name}-", dir=target.parent))
+        os.rmdir(old)
+        os.replace(target, old)
+    os.replace(staged, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
