@@ -1,0 +1,458 @@
+"""The analyses of one (cohort, peiljaar): which plans are in scope, and one small function per figure
+of the report (sample, themes, categories, joint plans, participation, national priorities).
+
+Input is the cleaned data of ``docs/data-contract.md`` as read by ``ivp.clean.read_processed``. Shares
+are fractions 0..1; a share without any unit to divide by is NaN (written as ``null`` in JSON).
+
+Scope rule (documented in the report's methods section):
+
+* cohort: a plan belongs to a cohort when at least one of its municipalities does (``cohort_<C>``
+  columns); ``nationaal`` is every plan. A joint plan can therefore count in several cohorts.
+* peiljaar: a plan is in scope when ``periode_start <= peiljaar <= periode_eind``. A plan without a
+  complete period is placed only when the known year already decides it: a plan that starts after the
+  peiljaar, or ended before it, is out of scope like any plan not in force. Otherwise (no years at all,
+  or start up to the peiljaar with the end unknown, or end from the peiljaar on with the start unknown)
+  it cannot be placed: it is left out and counted in ``n_excluded_no_period``. ``alle``: no period filter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .clean import Cleaned, read_processed
+from .errors import InputProblem, InvalidInput
+from .reference import COHORTS, codebook, cohort_size, theme_codes, theme_table
+from .stats import N_BOOTSTRAP, cluster_bootstrap_ratios, share, wilson_interval
+from .validate import LEVELS, PARTICIPATION_FORMS
+
+ALL_YEARS = "alle"
+SMALL_N = 10  # figures based on fewer plans are marked "indicatief"
+MIN_BOOTSTRAP = 2000
+IN, OUT, UNKNOWN = "in", "buiten", "onbekend"
+
+
+def parse_peiljaar(peiljaar) -> int | None:
+    """``"2020"``/``2020`` -> 2020; ``"alle"`` -> None (no period filter); anything else is an error."""
+    text = str(peiljaar).strip()
+    if text.casefold() == ALL_YEARS:
+        return None
+    if text.isdigit() and len(text) == 4:
+        return int(text)
+    raise ValueError(f"peiljaar {peiljaar!r} is ongeldig; verwacht: een jaartal (bijv. 2020) of '{ALL_YEARS}'")
+
+
+def check_cohort(cohort: str) -> str:
+    """Return ``cohort`` when it is one of ``ivp.reference.COHORTS``; otherwise raise a ValueError."""
+    if cohort not in COHORTS:
+        raise ValueError(f"cohort {cohort!r} is onbekend; verwacht: een van {', '.join(COHORTS)}")
+    return cohort
+
+
+def check_n_bootstrap(n_bootstrap: int) -> int:
+    """Return ``n_bootstrap`` when it is at least ``MIN_BOOTSTRAP``; otherwise raise a ValueError."""
+    if int(n_bootstrap) < MIN_BOOTSTRAP:
+        raise ValueError(f"n_bootstrap = {n_bootstrap} is te klein; verwacht: minstens {MIN_BOOTSTRAP} trekkingen")
+    return int(n_bootstrap)
+
+
+def period_status(plans: pd.DataFrame, peiljaar: int | None) -> pd.Series:
+    """Whether each plan is in force at ``peiljaar``.
+
+    Args:
+        plans: columns ``periode_start``, ``periode_eind`` (Int64, may be missing).
+        peiljaar: a year, or None for no filter.
+    Returns:
+        a Series like ``plans.index`` with ``"in"``, ``"buiten"`` (known not to be in force) or
+        ``"onbekend"`` (incomplete period that the known year does not decide; see module docstring).
+    """
+    if peiljaar is None:
+        return pd.Series(IN, index=plans.index, dtype=object)
+    start, end = plans["periode_start"], plans["periode_eind"]
+    started_after = (start > peiljaar).fillna(False).astype(bool)
+    ended_before = (end < peiljaar).fillna(False).astype(bool)
+    complete = start.notna() & end.notna()
+    status = np.where(started_after | ended_before, OUT, np.where(complete, IN, UNKNOWN))
+    return pd.Series(status, index=plans.index, dtype=object)
+
+
+def in_cohort(frame: pd.DataFrame, cohort: str) -> pd.Series:
+    """Boolean mask of the rows of ``frame`` that belong to ``cohort``.
+
+    Args:
+        frame: plans or plan_gemeenten, with columns ``cohort_G4`` … ``cohort_overig``.
+    Returns:
+        a bool Series like ``frame.index`` (all True for ``nationaal``).
+    """
+    if check_cohort(cohort) == "nationaal":
+        return pd.Series(True, index=frame.index)
+    return frame[f"cohort_{cohort}"].astype(bool)
+
+
+def uncoded_priorities(speerpunten: pd.DataFrame) -> list[InputProblem]:
+    """Speerpunten whose ``thema`` is empty or not a codebook code (columns ``thema``, ``bron_rij``)."""
+    codes = theme_codes()
+    bad = speerpunten[~speerpunten["thema"].fillna("").isin(codes)]
+    expected = "een themacode uit het codeboek (" + ", ".join(codes) + "); codeer eerst, bijv. met 'ivp codeer'"
+    return [InputProblem("speerpunten", int(r), "thema", str(v), expected)
+            for r, v in zip(bad["bron_rij"], bad["thema"].fillna(""))]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The plans of one (cohort, peiljaar) and their municipalities and speerpunten.
+
+    ``plans`` is sorted by ``plan_id`` (so results do not depend on input row order); ``gemeenten``
+    and ``speerpunten`` hold the rows of those plans. ``n_cohort_plans`` counts the cohort's plans
+    before the period filter; ``n_excluded_no_period`` those left out for an incomplete period and
+    ``n_out_of_period`` those known not to be in force.
+    """
+
+    cohort: str
+    peiljaar: str
+    plans: pd.DataFrame
+    gemeenten: pd.DataFrame
+    speerpunten: pd.DataFrame
+    n_cohort_plans: int
+    n_excluded_no_period: int
+    n_out_of_period: int
+
+    @property
+    def plan_ids(self) -> pd.Index:
+        return pd.Index(self.plans["plan_id"])
+
+
+def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
+    """The plans, municipalities and speerpunten of ``cohort`` in force at ``peiljaar``.
+
+    Args:
+        data: cleaned tables (plans with ``cohort_*``, ``periode_*``; plan_gemeenten; speerpunten).
+        cohort: one of ``ivp.reference.COHORTS``.
+        peiljaar: ``"2020"``, ``2024``, ``"alle"``.
+    Raises:
+        ValueError for an unknown cohort or peiljaar; InvalidInput when a speerpunt has no valid theme.
+    """
+    check_cohort(cohort)
+    year = parse_peiljaar(peiljaar)
+    problems = uncoded_priorities(data.speerpunten)
+    if problems:
+        raise InvalidInput(problems)
+    plans = data.plans[in_cohort(data.plans, cohort)]
+    status = period_status(plans, year)
+    chosen = plans[status == IN].sort_values("plan_id", kind="stable").reset_index(drop=True)
+    ids = set(chosen["plan_id"])
+    gemeenten = data.plan_gemeenten[data.plan_gemeenten["plan_id"].isin(ids)].reset_index(drop=True)
+    speerpunten = data.speerpunten[data.speerpunten["plan_id"].isin(ids)].reset_index(drop=True)
+    return Scope(cohort, str(peiljaar).strip().casefold() if year is None else str(year), chosen, gemeenten,
+                 speerpunten, n_cohort_plans=len(plans), n_excluded_no_period=int((status == UNKNOWN).sum()),
+                 n_out_of_period=int((status == OUT).sum()))
+
+
+def load_scope(processed_path, cohort: str, peiljaar) -> Scope:
+    """``select_scope`` on the cleaned data in ``processed_path`` (``data/processed``)."""
+    return select_scope(read_processed(Path(processed_path)), cohort, peiljaar)
+
+
+# --- 1. sample ---------------------------------------------------------------------------------
+
+def covered_municipalities(gemeenten: pd.DataFrame, cohort: str) -> list[str]:
+    """Distinct 2020 CBS codes covered by the plans of ``gemeenten`` that are members of ``cohort``.
+
+    Args:
+        gemeenten: plan_gemeenten rows (``code``, ``cohort_*``).
+    Returns:
+        the sorted codes (for ``nationaal`` every code; for a cohort only its members).
+    """
+    members = gemeenten[in_cohort(gemeenten, cohort)]
+    return sorted(members["code"].dropna().unique().tolist())
+
+
+def sample_summary(scope: Scope) -> dict:
+    """The sample of the scope.
+
+    Returns keys ``n_plans``, ``n_priorities``, ``n_municipalities`` (covered members of the cohort),
+    ``cohort_size``, ``coverage`` (covered / cohort size), ``n_cohort_plans``, ``n_excluded_no_period``,
+    ``n_out_of_period``, ``n_plans_without_priorities``, ``zekerheid`` and ``bron_type`` (plans per
+    value), ``indicatief`` (fewer than ``SMALL_N`` plans).
+    """
+    covered = covered_municipalities(scope.gemeenten, scope.cohort)
+    size = cohort_size(scope.cohort)
+    with_priorities = set(scope.speerpunten["plan_id"])
+    return {
+        "n_plans": len(scope.plans),
+        "n_priorities": len(scope.speerpunten),
+        "n_municipalities": len(covered),
+        "municipality_codes": covered,
+        "cohort_size": size,
+        "coverage": share(len(covered), size),
+        "n_cohort_plans": scope.n_cohort_plans,
+        "n_excluded_no_period": scope.n_excluded_no_period,
+        "n_out_of_period": scope.n_out_of_period,
+        "n_plans_without_priorities": int((~scope.plans["plan_id"].isin(with_priorities)).sum()),
+        "zekerheid": _value_counts(scope.plans["zekerheid"]),
+        "bron_type": _value_counts(scope.plans["bron_type"]),
+        "indicatief": len(scope.plans) < SMALL_N,
+    }
+
+
+def plan_list(scope: Scope) -> pd.DataFrame:
+    """The plans in scope as the report lists them: ``plan_id``, ``titel``, ``gemeenten``,
+    ``periode_start``, ``periode_eind``, ``gezamenlijk``, ``n_speerpunten``, ``zekerheid``, ``bron_url``."""
+    counts = scope.speerpunten.groupby("plan_id").size()
+    out = scope.plans[["plan_id", "titel", "gemeenten", "periode_start", "periode_eind", "gezamenlijk",
+                       "zekerheid", "bron_url"]].copy()
+    out.insert(6, "n_speerpunten", out["plan_id"].map(counts).fillna(0).astype(int))
+    return out
+
+
+def _value_counts(values: pd.Series) -> dict[str, int]:
+    counts = values.fillna("").replace("", "onbekend").value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items())}
+
+
+# --- 2. themes and categories -------------------------------------------------------------------
+
+def priorities_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels) -> pd.DataFrame:
+    """Number of speerpunten per plan and value of ``column``.
+
+    Args:
+        speerpunten: rows with ``plan_id`` and ``column``.
+        plan_ids: the plans (rows of the result, in this order; plans without speerpunten give 0).
+        levels: the values (columns of the result, in this order; values not listed are not counted).
+    Returns:
+        an int DataFrame indexed by ``plan_id`` with one column per level.
+    """
+    table = pd.crosstab(speerpunten["plan_id"], speerpunten[column])
+    return table.reindex(index=pd.Index(plan_ids, name="plan_id"), columns=list(levels), fill_value=0).astype(int)
+
+
+def share_table(counts: pd.DataFrame, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
+    """Shares of speerpunten per level with both 95% intervals, and the share of plans with the level.
+
+    Args:
+        counts: output of ``priorities_per_plan`` (plans x levels). The denominator of every share is
+            the total number of speerpunten (the row sums), so the levels must be exhaustive.
+    Returns:
+        one row per level (index): ``n``, ``share``, ``wilson_low``, ``wilson_high`` (speerpunten as
+        independent units), ``cluster_low``, ``cluster_high`` (percentile bootstrap resampling plans),
+        ``n_plans`` (plans with at least one), ``plan_share`` (of all plans in ``counts``),
+        ``plan_wilson_low``, ``plan_wilson_high``.
+    """
+    values = counts.to_numpy(dtype=float)
+    per_plan = values.sum(axis=1)
+    total = per_plan.sum()
+    n = values.sum(axis=0)
+    wilson = wilson_interval(n, total)
+    cluster = cluster_bootstrap_ratios(values, per_plan, n_resamples=n_bootstrap, seed=seed)
+    n_plans = (values > 0).sum(axis=0)
+    plan_wilson = wilson_interval(n_plans, len(values))
+    return pd.DataFrame({
+        "n": n.astype(int),
+        "share": n / total if total else np.nan,
+        "wilson_low": wilson[:, 0], "wilson_high": wilson[:, 1],
+        "cluster_low": cluster[:, 0], "cluster_high": cluster[:, 1],
+        "n_plans": n_plans.astype(int),
+        "plan_share": n_plans / len(values) if len(values) else np.nan,
+        "plan_wilson_low": plan_wilson[:, 0], "plan_wilson_high": plan_wilson[:, 1],
+    }, index=pd.Index(counts.columns, name=counts.columns.name))
+
+
+def rollup_categories(rollup: str | None = None) -> dict[str, list[str]]:
+    """Categories of a codebook roll-up (default: the codebook's ``default_rollup``) in codebook order,
+    each with its theme codes."""
+    book = codebook()
+    mapping = book["rollups"][rollup or book["default_rollup"]]["map"]
+    categories: dict[str, list[str]] = {}
+    for code in theme_codes():
+        categories.setdefault(mapping[code], []).append(code)
+    return categories
+
+
+def category_counts(theme_counts: pd.DataFrame, rollup: str | None = None) -> pd.DataFrame:
+    """Per-plan speerpunten per category, summed from per-plan theme counts (plans x theme codes)."""
+    categories = rollup_categories(rollup)
+    out = pd.DataFrame({label: theme_counts[codes].sum(axis=1) for label, codes in categories.items()},
+                       index=theme_counts.index)
+    out.columns.name = "categorie"
+    return out
+
+
+def theme_distribution(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
+    """Main themes of the speerpunten in scope.
+
+    Returns:
+        one row per codebook theme (index ``thema``, codebook order): ``label``, the columns of
+        ``share_table``, and ``n_thema_2`` (speerpunten with this code as second theme).
+    """
+    counts = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    counts.columns.name = "thema"
+    table = share_table(counts, seed=seed, n_bootstrap=n_bootstrap)
+    labels = theme_table().set_index("code")["label_nl"]
+    table.insert(0, "label", labels.reindex(table.index))
+    second = scope.speerpunten["thema_2"].fillna("").value_counts()
+    table["n_thema_2"] = second.reindex(table.index, fill_value=0).astype(int)
+    return table
+
+
+def category_distribution(scope: Scope, *, rollup: str | None = None, seed: int,
+                          n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
+    """Speerpunten per category of a roll-up (default: CCV-2020 style, VWL+ZOR together).
+
+    Returns:
+        one row per category (index ``categorie``, codebook order): ``themes`` (codes, ``+``-joined)
+        and the columns of ``share_table``.
+    """
+    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    table = share_table(category_counts(themes, rollup), seed=seed, n_bootstrap=n_bootstrap)
+    table.insert(0, "themes", ["+".join(c) for c in rollup_categories(rollup).values()])
+    return table
+
+
+def category_sensitivity(scope: Scope) -> pd.DataFrame:
+    """Share of speerpunten per category under every roll-up of the codebook.
+
+    Returns:
+        one row per category label (index ``categorie``), one column per roll-up name; NaN where the
+        roll-up has no such category (or there are no speerpunten).
+    """
+    total = len(scope.speerpunten)
+    columns = {}
+    for name in codebook()["rollups"]:
+        counts = pd.Series({label: int(scope.speerpunten["thema"].isin(codes).sum())
+                            for label, codes in rollup_categories(name).items()})
+        columns[name] = counts / total if total else counts * np.nan
+    table = pd.DataFrame(columns)
+    table.index.name = "categorie"
+    return table
+
+
+def niveau_split(scope: Scope) -> pd.DataFrame:
+    """Speerpunten by ``niveau`` (lokaal / regionaal / onbekend).
+
+    Returns:
+        one row per level (index ``niveau``): ``n``, ``share``, ``wilson_low``, ``wilson_high``.
+    """
+    total = len(scope.speerpunten)
+    n = scope.speerpunten["niveau"].value_counts().reindex(list(LEVELS), fill_value=0).to_numpy()
+    wilson = wilson_interval(n, total)
+    return pd.DataFrame({"n": n.astype(int), "share": n / total if total else np.nan,
+                         "wilson_low": wilson[:, 0], "wilson_high": wilson[:, 1]},
+                        index=pd.Index(LEVELS, name="niveau"))
+
+
+# --- 3. joint plans -----------------------------------------------------------------------------
+
+def joint_plans(scope: Scope) -> dict:
+    """Plans drawn up by two or more municipalities (``gezamenlijk``) in the scope.
+
+    Args:
+        scope: plans with ``gezamenlijk``, ``partners_onbekend``, ``n_gemeenten``; gemeenten with ``code``.
+    Returns:
+        keys ``n`` (joint plans), ``n_plans``, ``share``, ``ci95_wilson``, ``municipalities_in_joint_plans``
+        (covered cohort members named in a joint plan), ``n_municipalities`` (all covered members),
+        ``municipalities_share``, ``n_partners_unknown`` (joint per the source but one municipality named),
+        ``sizes`` (joint plans per number of municipalities, partners-unknown plans left out),
+        ``size_median``, ``size_mean``, ``size_max``, ``indicatief`` (fewer than ``SMALL_N`` plans) and
+        ``sizes_indicatief`` (sizes based on fewer than ``SMALL_N`` joint plans).
+    """
+    plans = scope.plans
+    joint = plans[plans["gezamenlijk"].astype(bool)]
+    joint_ids = set(joint["plan_id"])
+    covered = covered_municipalities(scope.gemeenten, scope.cohort)
+    in_joint = covered_municipalities(scope.gemeenten[scope.gemeenten["plan_id"].isin(joint_ids)], scope.cohort)
+    known = joint[~joint["partners_onbekend"].astype(bool)]["n_gemeenten"].astype(int)
+    sizes = known.value_counts().sort_index()
+    low, high = wilson_interval(len(joint), len(plans))
+    return {
+        "n": len(joint),
+        "n_plans": len(plans),
+        "share": share(len(joint), len(plans)),
+        "ci95_wilson": [low, high],
+        "municipalities_in_joint_plans": len(in_joint),
+        "n_municipalities": len(covered),
+        "municipalities_share": share(len(in_joint), len(covered)),
+        "n_partners_unknown": int(joint["partners_onbekend"].astype(bool).sum()),
+        "sizes": {str(k): int(v) for k, v in sizes.items()},
+        "size_median": float(known.median()) if len(known) else np.nan,
+        "size_mean": float(known.mean()) if len(known) else np.nan,
+        "size_max": int(known.max()) if len(known) else None,
+        "indicatief": len(plans) < SMALL_N,
+        "sizes_indicatief": len(known) < SMALL_N,
+    }
+
+
+# --- 4. citizen participation -------------------------------------------------------------------
+
+def participation(scope: Scope) -> dict:
+    """Citizen participation in drawing up the plans (``burgerparticipatie``, ``participatievormen``).
+
+    Public sources mostly do not say, so the headline is a lower bound over *all* plans:
+    ``share_at_least`` = plans with evidence (``ja``) / all plans in scope. ``share_among_known``
+    divides by the plans where it is known (``ja`` or ``nee``) only and is labelled as such.
+
+    Returns:
+        keys ``n_plans``, ``n_yes``, ``n_no``, ``n_unknown``, ``share_at_least``,
+        ``ci95_wilson_at_least``, ``n_known``, ``share_among_known``, ``forms`` (plans per form, every
+        form of the input format), ``indicatief``, ``among_known_indicatief``, ``forms_indicatief``.
+    """
+    plans = scope.plans
+    value = plans["burgerparticipatie"].fillna("onbekend")
+    n_yes, n_no = int((value == "ja").sum()), int((value == "nee").sum())
+    n_unknown = len(plans) - n_yes - n_no
+    forms = plans["participatievormen"].fillna("").str.split(";").explode()
+    form_counts = forms[forms != ""].groupby(level=0).unique().explode().value_counts()
+    low, high = wilson_interval(n_yes, len(plans))
+    return {
+        "n_plans": len(plans),
+        "n_yes": n_yes, "n_no": n_no, "n_unknown": n_unknown,
+        "share_at_least": share(n_yes, len(plans)),
+        "ci95_wilson_at_least": [low, high],
+        "n_known": n_yes + n_no,
+        "share_among_known": share(n_yes, n_yes + n_no),
+        "forms": {f: int(form_counts.get(f, 0)) for f in PARTICIPATION_FORMS},
+        "indicatief": len(plans) < SMALL_N,
+        "among_known_indicatief": n_yes + n_no < SMALL_N,
+        "forms_indicatief": n_yes < SMALL_N,
+    }
+
+
+# --- 5. national priorities ---------------------------------------------------------------------
+
+def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
+    """How far the speerpunten address a priority of the Veiligheidsagenda 2019-2022 (codebook flag
+    ``landelijke_prioriteit``: OND and CYB).
+
+    Returns:
+        keys ``n`` (such speerpunten), ``n_priorities``, ``priority_share``, ``ci95_wilson``,
+        ``ci95_cluster``, ``n_plans_with``, ``n_plans``, ``plan_share`` (plans with at least one),
+        ``plan_ci95_wilson``, ``themes`` (the codes), ``by_theme`` (speerpunten per code),
+        ``by_niveau`` ({niveau: {n_priorities, n, share}}), ``indicatief``.
+    """
+    flagged = theme_table().set_index("code")["landelijke_prioriteit"].astype(bool)
+    codes = [c for c in theme_codes() if flagged[c]]
+    sp = scope.speerpunten.assign(landelijk=scope.speerpunten["thema"].isin(codes))
+    counts = priorities_per_plan(sp, scope.plan_ids, "landelijk", [True, False])
+    table = share_table(counts, seed=seed, n_bootstrap=n_bootstrap).loc[True]
+    by_niveau = {}
+    for level in LEVELS:
+        rows = sp[sp["niveau"] == level]
+        by_niveau[level] = {"n_priorities": len(rows), "n": int(rows["landelijk"].sum()),
+                            "share": share(rows["landelijk"].sum(), len(rows))}
+    return {
+        "n": int(table["n"]),
+        "n_priorities": len(sp),
+        "priority_share": table["share"],
+        "ci95_wilson": [table["wilson_low"], table["wilson_high"]],
+        "ci95_cluster": [table["cluster_low"], table["cluster_high"]],
+        "n_plans_with": int(table["n_plans"]),
+        "n_plans": len(scope.plans),
+        "plan_share": table["plan_share"],
+        "plan_ci95_wilson": [table["plan_wilson_low"], table["plan_wilson_high"]],
+        "themes": codes,
+        "by_theme": {c: int((sp["thema"] == c).sum()) for c in codes},
+        "by_niveau": by_niveau,
+        "indicatief": len(scope.plans) < SMALL_N,
+    }

@@ -1,0 +1,331 @@
+"""Machine-readable results of one job (peiljaar, cohort): the section files the analysis notebooks
+write (``<output_path>/secties/*.json``), and ``results.json`` assembled from them with the comparison
+with the published CCV 2020 figures and the small-number flags.
+
+JSON conventions: shares are fractions 0..1, intervals ``[low, high]``, floats rounded to
+``DECIMALS`` places, a figure that cannot be computed (nothing to divide by) is ``null``; keys sorted,
+so the same inputs give byte-identical files."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .analysis import (
+    SMALL_N,
+    Scope,
+    category_distribution,
+    category_sensitivity,
+    check_n_bootstrap,
+    joint_plans,
+    national_priorities,
+    niveau_split,
+    participation,
+    plan_list,
+    rollup_categories,
+    sample_summary,
+    theme_distribution,
+)
+from .atomic import write_json
+from .errors import PipelineFailed
+from .reference import COHORTS, codebook
+from .stats import LEVEL
+
+DECIMALS = 6
+SECTIONS_DIR = "secties"
+RESULTS_FILE = "results.json"
+# section name -> the notebook that writes it
+SECTIONS = {
+    "steekproef": "02_themas.ipynb",
+    "themas": "02_themas.ipynb",
+    "samenwerking": "03_samenwerking.ipynb",
+    "landelijke_prioriteiten": "04_landelijke_prioriteiten.ipynb",
+}
+NOTEBOOKS = ("02_themas.ipynb", "03_samenwerking.ipynb", "04_landelijke_prioriteiten.ipynb")
+PEILJAREN = ("2020", "2024")
+
+SCOPE_RULE = (
+    "Een plan hoort bij een cohort als minstens één van zijn gemeenten erbij hoort; landelijk telt elk plan. "
+    "Bij een peiljaar telt een plan mee als periode_start ≤ peiljaar ≤ periode_eind. Een plan zonder volledige "
+    "periode telt niet mee: begint het na het peiljaar of eindigde het ervoor, dan was het niet van kracht; "
+    "anders is niet te bepalen of het van kracht was en wordt het geteld als 'uitgesloten: geen periode'."
+)
+INTERVALS = (
+    "Wilson: 95%-betrouwbaarheidsinterval dat speerpunten (of plannen) als onafhankelijke eenheden behandelt. "
+    "Clusterbootstrap: 95%-percentielinterval over {n} trekkingen van plannen met teruglegging (seed {seed}); "
+    "speerpunten van één plan hangen samen, dus dit interval is voor aandelen van speerpunten het eerlijke."
+)
+
+
+# --- JSON helpers -------------------------------------------------------------------------------
+
+def jsonable(value):
+    """``value`` with numpy/pandas scalars turned into Python ones, NaN/NA into None, tuples and arrays
+    into lists and floats rounded to ``DECIMALS`` places (recursively through dicts and lists)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Index)):
+        return [jsonable(v) for v in list(value)]
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else round(number, DECIMALS) + 0.0
+    return value
+
+
+def save_section(output_path, name: str, data: dict) -> Path:
+    """Atomically write ``data`` to ``<output_path>/secties/<name>.json`` (see module conventions)."""
+    path = Path(output_path) / SECTIONS_DIR / f"{name}.json"
+    write_json(path, jsonable(data))
+    return path
+
+
+def load_section(output_path, name: str) -> dict:
+    """Read a section written by ``save_section``; a missing file names the notebook that writes it."""
+    path = Path(output_path) / SECTIONS_DIR / f"{name}.json"
+    if not path.exists():
+        writer = SECTIONS.get(name, "?")
+        raise FileNotFoundError(f"{path}: sectie '{name}' ontbreekt; die wordt geschreven door notebooks/{writer}")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def table(data) -> pd.DataFrame:
+    """A section (or part of one) as a table to show in a notebook: a dict of dicts becomes one row
+    per key; a flat dict one row per key with its value."""
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        return pd.DataFrame.from_dict(data, orient="index")
+    return pd.DataFrame({"waarde": pd.Series(data, dtype=object)})
+
+
+def _interval(low, high) -> list:
+    return [low, high]
+
+
+# --- sections -----------------------------------------------------------------------------------
+
+def _job(scope: Scope, **parameters) -> dict:
+    return {"cohort": scope.cohort, "peiljaar": scope.peiljaar, **parameters}
+
+
+def sample_section(scope: Scope) -> dict:
+    """``steekproef.json``: ``sample_summary`` plus the list of plans in scope (``plannen``)."""
+    plans = plan_list(scope)
+    return {**_job(scope), **sample_summary(scope),
+            "plannen": plans.astype(object).where(plans.notna(), None).to_dict(orient="records")}
+
+
+def _share_rows(table: pd.DataFrame, *, indicatief: bool, extra: tuple[str, ...] = ()) -> dict:
+    rows = {}
+    for key, r in table.iterrows():
+        rows[str(key)] = {
+            "n": int(r["n"]), "share": r["share"],
+            "ci95_wilson": _interval(r["wilson_low"], r["wilson_high"]),
+            "ci95_cluster": _interval(r["cluster_low"], r["cluster_high"]),
+            "n_plans": int(r["n_plans"]), "plan_share": r["plan_share"],
+            "plan_ci95_wilson": _interval(r["plan_wilson_low"], r["plan_wilson_high"]),
+            "indicatief": indicatief,
+            **{name: r[name] for name in extra},
+        }
+    return rows
+
+
+def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """``themas.json``: ``themes`` per code, ``categories`` (default roll-up), ``category_sensitivity``
+    (every roll-up), ``niveau`` split, ``labels`` (code -> Dutch label) and ``rollups`` (name -> label)."""
+    n_bootstrap = check_n_bootstrap(n_bootstrap)
+    small = len(scope.plans) < SMALL_N
+    themes = theme_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
+    categories = category_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
+    sensitivity = category_sensitivity(scope)
+    niveau = niveau_split(scope)
+    book = codebook()
+    return {
+        **_job(scope, seed=seed, n_bootstrap=n_bootstrap),
+        "themes": _share_rows(themes, indicatief=small, extra=("label", "n_thema_2")),
+        "categories": _share_rows(categories, indicatief=small, extra=("themes",)),
+        "default_rollup": book["default_rollup"],
+        "category_sensitivity": {name: {label: sensitivity.at[label, name] for label in rollup_categories(name)}
+                                 for name in sensitivity.columns},
+        "rollups": {name: r["label_nl"] for name, r in book["rollups"].items()},
+        "niveau": {str(k): {"n": int(r["n"]), "share": r["share"],
+                            "ci95_wilson": _interval(r["wilson_low"], r["wilson_high"]), "indicatief": small}
+                   for k, r in niveau.iterrows()},
+        "labels": {k: v["label"] for k, v in themes.to_dict(orient="index").items()},
+    }
+
+
+def cooperation_section(scope: Scope) -> dict:
+    """``samenwerking.json``: ``joint_plans`` and ``participation``."""
+    return {**_job(scope), "joint_plans": joint_plans(scope), "participation": participation(scope)}
+
+
+def priorities_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """``landelijke_prioriteiten.json``: ``national_priorities`` and the source of the priorities."""
+    n_bootstrap = check_n_bootstrap(n_bootstrap)
+    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap),
+            "national_priorities": national_priorities(scope, seed=seed, n_bootstrap=n_bootstrap),
+            "bron": codebook()["landelijke_prioriteiten"]["bron"]}
+
+
+# --- results.json -------------------------------------------------------------------------------
+
+def ccv_comparison(results: dict) -> dict:
+    """Published CCV 2020 figures next to ours (codebook ``ccv2020``).
+
+    Args:
+        results: with ``n_priorities``, ``categories`` (label -> share, ci95_cluster, ci95_wilson) and
+            ``joint_plans`` (share, ci95_wilson).
+    Returns:
+        metric -> ``published``, ``ours``, ``ci95`` (cluster bootstrap for shares of speerpunten, Wilson
+        for the share of plans; null for the count), ``interval`` (which one), ``inside`` (published
+        value within ``ci95``; null when there is no interval).
+    """
+    book = codebook()["ccv2020"]
+    out = {"n_priorities": {"published": book["n_priorities"], "ours": results["n_priorities"],
+                            "ci95": None, "interval": None, "inside": None, "label": "aantal speerpunten"}}
+    for label, published in book["category_shares"].items():
+        ours = results["categories"].get(label, {})
+        out[label] = _compare(published, ours.get("share"), ours.get("ci95_cluster"), "clusterbootstrap",
+                              f"aandeel speerpunten {label.lower()}")
+    joint = results["joint_plans"]
+    out["joint_plan_share"] = _compare(book["joint_plan_share"], joint.get("share"), joint.get("ci95_wilson"),
+                                       "wilson", "aandeel gezamenlijke plannen")
+    return out
+
+
+def _compare(published, ours, ci, method: str, label: str) -> dict:
+    known = ci is not None and all(v is not None and not _isnan(v) for v in ci)
+    return {"published": published, "ours": ours, "ci95": list(ci) if known else None,
+            "interval": method, "inside": bool(ci[0] <= published <= ci[1]) if known else None, "label": label}
+
+
+def _isnan(value) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def small_number_flags(results: dict) -> list[str]:
+    """Flags the report shows: ``geen_plannen`` when the scope is empty, ``indicatief`` when the job
+    rests on fewer than ``SMALL_N`` plans, and ``indicatief:<figure>`` for every figure (top-level key,
+    or ``key.part`` for an ``<part>_indicatief`` field) marked as based on fewer than ``SMALL_N`` plans."""
+    flags = set()
+    if results.get("n_plans", 0) == 0:
+        flags.add("geen_plannen")
+    if results.get("n_plans", 0) < SMALL_N:
+        flags.add("indicatief")
+
+    def walk(value, top: str | None):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                figure = top or key
+                if key == "indicatief" and item is True and top:
+                    flags.add(f"indicatief:{top}")
+                elif key.endswith("_indicatief") and item is True:
+                    flags.add(f"indicatief:{figure}.{key.removesuffix('_indicatief')}")
+                else:
+                    walk(item, figure)
+
+    walk(results, None)
+    return sorted(flags)
+
+
+def assemble_results(output_path) -> dict:
+    """Read the section files of ``output_path``, add ``ccv2020`` and ``flags``, write ``results.json``
+    there atomically and return it.
+
+    Raises FileNotFoundError for a missing section and ValueError when sections belong to different
+    jobs (cohort, peiljaar, seed or n_bootstrap differ: a stale file of an earlier run).
+    """
+    sections = {name: load_section(output_path, name) for name in SECTIONS}
+    _check_same_job(sections, Path(output_path))
+    sample, themes = sections["steekproef"], sections["themas"]
+    cooperation, priorities = sections["samenwerking"], sections["landelijke_prioriteiten"]
+    results = {
+        "cohort": sample["cohort"],
+        "peiljaar": sample["peiljaar"],
+        "n_plans": sample["n_plans"],
+        "n_priorities": sample["n_priorities"],
+        "n_municipalities": sample["n_municipalities"],
+        "n_excluded_no_period": sample["n_excluded_no_period"],
+        "sample": {k: v for k, v in sample.items() if k not in ("cohort", "peiljaar", "plannen")},
+        "plans": sample["plannen"],
+        "themes": themes["themes"],
+        "categories": themes["categories"],
+        "category_sensitivity": themes["category_sensitivity"],
+        "default_rollup": themes["default_rollup"],
+        "rollups": themes["rollups"],
+        "niveau": themes["niveau"],
+        "labels": themes["labels"],
+        "joint_plans": cooperation["joint_plans"],
+        "participation": cooperation["participation"],
+        "national_priorities": priorities["national_priorities"],
+        "national_priorities_source": priorities["bron"],
+        "methode": {"seed": themes["seed"], "n_bootstrap": themes["n_bootstrap"], "level": LEVEL,
+                    "small_n": SMALL_N, "scope_rule": SCOPE_RULE,
+                    "intervals": INTERVALS.format(n=themes["n_bootstrap"], seed=themes["seed"]),
+                    "ccv2020_source": codebook()["ccv2020"]["bron"]},
+    }
+    results["ccv2020"] = ccv_comparison(results)
+    results["flags"] = small_number_flags(results)
+    results = jsonable(results)
+    write_json(Path(output_path) / RESULTS_FILE, results)
+    return results
+
+
+def _check_same_job(sections: dict, output_path: Path) -> None:
+    for key in ("cohort", "peiljaar", "seed", "n_bootstrap"):
+        values = {name: s[key] for name, s in sections.items() if key in s}
+        if len(set(map(str, values.values()))) > 1:
+            found = ", ".join(f"{SECTIONS_DIR}/{n}.json: {v}" for n, v in values.items())
+            raise ValueError(f"{output_path}: secties horen bij verschillende taken ({key}: {found}); "
+                             "voer de notebooks 02-04 opnieuw uit voor deze taak")
+
+
+def load_results(output_path) -> dict:
+    """Read ``<output_path>/results.json``."""
+    path = Path(output_path) / RESULTS_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} ontbreekt; maak het met ivp.results.assemble_results na de notebooks 02-04")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# --- running the analysis notebooks -------------------------------------------------------------
+
+def run_analyses(processed, out, cohorts=COHORTS, peiljaren=PEILJAREN, *, seed: int = 20200525,
+                 n_bootstrap: int = 2000, kernel: str | None = None) -> dict[tuple[str, str], dict]:
+    """Execute notebooks 02-04 for every (peiljaar, cohort) into ``<out>/<peiljaar>/<cohort>/`` (executed
+    notebooks in its ``notebooks/`` folder), then ``assemble_results`` there.
+
+    Returns {(peiljaar, cohort): results}. A failing notebook stops only its own job; after all jobs,
+    PipelineFailed is raised with every failure.
+    """
+    from .pipeline import KERNEL, execute, notebooks_dir
+
+    processed = Path(processed).resolve()
+    done, failures = {}, []
+    for peiljaar in peiljaren:
+        for cohort in cohorts:
+            job = Path(out).resolve() / str(peiljaar) / cohort
+            parameters = {"processed_path": str(processed), "output_path": str(job), "cohort": cohort,
+                          "peiljaar": str(peiljaar), "seed": seed, "n_bootstrap": n_bootstrap}
+            failure = None
+            for name in NOTEBOOKS:
+                failure = execute(notebooks_dir() / name, job / "notebooks" / name, parameters,
+                                  peiljaar=str(peiljaar), cohort=cohort, kernel=kernel or KERNEL)
+                if failure:
+                    failures.append(failure)
+                    break
+            if failure is None:
+                done[(str(peiljaar), cohort)] = assemble_results(job)
+    if failures:
+        raise PipelineFailed(failures)
+    return done
+
