@@ -17,6 +17,7 @@ from .errors import InputProblem, InvalidInput
 TABLES = ("plans", "speerpunten")
 ROW = "_rij"  # spreadsheet row number of each record (header = 1)
 MAX_BYTES = 200 * 1024 * 1024
+MAX_CELL = 32_767  # characters in one cell: the most a spreadsheet (Excel) cell can hold
 
 
 @dataclass
@@ -78,6 +79,9 @@ def read_input(path: Path) -> RawInput:
 
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """Text and encoding name of a CSV file's bytes: UTF-8 (with or without BOM) or Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InvalidInput([InputProblem(file, None, None, "UTF-16-tekst (Excel: 'Unicode-tekst')",
+                                         "CSV in UTF-8 of Windows-1252; sla op als 'CSV UTF-8' of 'CSV'")])
     if b"\x00" in data:
         raise InvalidInput([InputProblem(file, None, None, "binaire inhoud",
                                          "een tekstbestand (CSV, UTF-8 of Windows-1252)")])
@@ -109,12 +113,30 @@ def _read_csv(file: Path) -> tuple[pd.DataFrame, list[dict]]:
     if not text.strip():
         raise InvalidInput([InputProblem(name, None, None, "leeg bestand", "een kopregel met kolomnamen en gegevens")])
     sep = separator(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    rows = parse_csv(text, sep, name)
     notes = []
     if encoding != "utf-8" or sep != ",":
         notes.append(log_entry(name, None, None, "", f"{encoding}, scheidingsteken '{sep}'",
                            "bestand gelezen als Excel-export"))
     return _frame(rows, name), notes
+
+
+def parse_csv(text: str, sep: str, file: str) -> list[list[str]]:
+    """Records of CSV ``text``; a quote that is never closed or text after a closing quote is an
+    InvalidInput naming the record (spreadsheet row) where it happens, not a silently merged row."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
+    rows: list[list[str]] = []
+    limit = csv.field_size_limit(MAX_BYTES)  # one cell may be large; _frame reports it by cell
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise InvalidInput([InputProblem(file, len(rows) + 1, None, f"CSV-fout: {exc}",
+                                         'velden gescheiden door \'' + sep + '\'; een veld dat met " begint, '
+                                         'eindigt ook met " (een " in het veld als "")')]) from None
+    finally:
+        csv.field_size_limit(limit)
+    return rows
 
 
 def _read_xlsx(file: Path) -> RawInput:
@@ -152,6 +174,9 @@ def _frame(rows: list[list[str]], file: str) -> pd.DataFrame:
     if not numbered:
         raise InvalidInput([InputProblem(file, None, None, "leeg", "een kopregel met kolomnamen")])
     (header_row, header), body = numbered[0], numbered[1:]
+    if not body:
+        raise InvalidInput([InputProblem(file, header_row + 1, None, "alleen een kopregel",
+                                         "minstens één rij met gegevens onder de kopregel")])
     header = [str(h).strip().lower() for h in header]
     while header and not header[-1]:  # trailing empty columns, as Excel exports them
         header.pop()
@@ -163,7 +188,11 @@ def _frame(rows: list[list[str]], file: str) -> pd.DataFrame:
             problems.append(InputProblem(file, number, None, f"{len(row)} velden",
                                          f"hoogstens {len(header)} velden, zoals de kopregel"))
             continue
-        records.append((list(row) + [""] * len(header))[: len(header)])
+        cells = (list(row) + [""] * len(header))[: len(header)]
+        problems += [InputProblem(file, number, column, f"{len(str(cell))} tekens",
+                                  f"een tekst van hoogstens {MAX_CELL} tekens (de grens van een spreadsheetcel)")
+                     for column, cell in zip(header, cells) if len(str(cell)) > MAX_CELL]
+        records.append(cells)
         numbers.append(number)
     if problems:
         raise InvalidInput(problems)
