@@ -56,8 +56,8 @@ class Cleaned:
 def normalise(raw: RawInput) -> tuple[RawInput, list[dict]]:
     """Trim cells, fix case of codes, fill documented defaults, add missing optional columns.
 
-    Returns a new RawInput (same columns plus any missing optional ones) and log entries for every
-    cell whose value changed and every column that was added or ignored.
+    Returns a new RawInput (the required and optional columns and ``_rij``; unknown columns dropped)
+    and log entries for every cell whose value changed and every column that was added or ignored.
     """
     log: list[dict] = []
     tables = {}
@@ -65,9 +65,10 @@ def normalise(raw: RawInput) -> tuple[RawInput, list[dict]]:
         frame = getattr(raw, table).copy()
         file = raw.files[table]
         known = set(REQUIRED[table]) | set(OPTIONAL[table]) | {ROW}
-        for column in frame.columns:
-            if column not in known:
-                log.append(log_entry(file, 1, column, "", "", "onbekende kolom: gelezen maar niet gebruikt"))
+        unknown = [c for c in frame.columns if c not in known]
+        for column in unknown:
+            log.append(log_entry(file, 1, column, "", "", "onbekende kolom: gelezen maar niet gebruikt"))
+        frame = frame.drop(columns=unknown)  # not in the data contract; could clash with derived columns
         for column in OPTIONAL[table]:
             if column not in frame.columns:
                 frame[column] = ""
@@ -129,9 +130,12 @@ def problems(raw: RawInput, places: pd.DataFrame, *, require_thema: bool = True)
 
 
 def distinct_municipalities(plans: pd.DataFrame, places: pd.DataFrame) -> pd.Series:
-    """Number of distinct municipalities (as at the plan's time) per plan, indexed like ``plans``."""
-    counts = places.drop_duplicates(["plan_id", "identiteit"]).groupby("plan_id").size()
-    return plans["plan_id"].map(counts).fillna(0).astype(int)
+    """Number of distinct municipalities (as at the plan's time) per plan, indexed like ``plans``.
+
+    Counted per input row (``_rij``), so a duplicated ``plan_id`` does not pool two rows' names.
+    """
+    counts = places.drop_duplicates([ROW, "identiteit"]).groupby(ROW).size()
+    return plans[ROW].map(counts).fillna(0).astype(int)
 
 
 def derive_plans(plans: pd.DataFrame, places: pd.DataFrame, file: str = "plans.csv") -> tuple[pd.DataFrame, list[dict]]:
@@ -169,7 +173,8 @@ def derive_plans(plans: pd.DataFrame, places: pd.DataFrame, file: str = "plans.c
     memberships = out["plan_id"].map(code_sets).map(cohorts_of)
     for cohort, column in zip((*MEMBERSHIP_COHORTS, "overig"), COHORT_COLUMNS):
         out[column] = memberships.map(lambda found, c=cohort: c in found)
-    for _, r in places[places["soort"] != "officieel"].iterrows():
+    mapped = (places["soort"] != "officieel") | (places["naam_bron"] != places["naam_2020"])
+    for _, r in places[mapped].iterrows():
         log.append(log_entry(file, int(r[ROW]), "gemeenten", r["naam_bron"], r["naam_2020"],
                              f"{r['soort']}: {r['toelichting'] or 'andere schrijfwijze'}"))
     for _, r in places[places.duplicated(["plan_id", "identiteit"])].iterrows():
@@ -195,7 +200,7 @@ def derive_priorities(speerpunten: pd.DataFrame) -> pd.DataFrame:
     for column in [c for c in themes.columns if c.startswith("categorie_")]:
         out[column] = out["thema"].map(themes[column])
     out["categorie"] = out[f"categorie_{codebook()['default_rollup']}"]
-    out["landelijke_prioriteit"] = out["thema"].map(themes["landelijke_prioriteit"]).astype(bool)
+    out["landelijke_prioriteit"] = out["thema"].map(themes["landelijke_prioriteit"]).eq(True)  # uncoded: False
     return out.sort_values(["plan_id", "volgnummer"], kind="stable").reset_index(drop=True)
 
 

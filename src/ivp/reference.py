@@ -128,14 +128,15 @@ def closest_names(name: str, n: int = 3) -> list[str]:
     """Up to ``n`` known municipality names closest to ``name`` (official names first)."""
     key = name_key(name)
     keys = list(_lookup())
-    hits = difflib.get_close_matches(key, keys, n=n, cutoff=0.6)
-    if not hits:  # e.g. "Bergen" should still point at "Bergen (NH.)" and "Bergen (L.)"
-        hits = [k for k in keys if k.startswith(key + " ")][:n]
+    # Names that only add a qualifier come first: "Bergen" points at "Bergen (L.)" and "Bergen (NH.)".
+    prefixed = sorted(k for k in keys if k.startswith(key + " "))
+    hits = prefixed + difflib.get_close_matches(key, keys, n=3 * n, cutoff=0.6)
     names = []
     for hit in hits:
         res = _lookup()[hit]
-        names.append(res.official_name if res.soort == "officieel" else _display(hit, res))
-    return list(dict.fromkeys(names))
+        # an alias stands for its official name; a former municipality is suggested as itself
+        names.append(res.official_name if res.soort in ("officieel", "alias") else _display(hit, res))
+    return list(dict.fromkeys(names))[:n]
 
 
 def _display(key: str, res: Resolution) -> str:
