@@ -1,0 +1,137 @@
+"""Figures of the report: seaborn/matplotlib, readable without colour, byte-for-byte reproducible SVG.
+
+Every chart takes a small table and returns a matplotlib Figure; ``to_svg`` turns it into SVG text that
+does not change between runs (no date, fixed ids) and needs no font or network to display (text as paths).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+# Black, white and greys only; shapes and hatches tell series apart.
+FILL = "#d9d9d9"
+EDGE = "#000000"
+MARKERS = ("o", "s", "^", "D", "v")
+HATCHES = ("", "///", "...", "xx", "\\\\")
+STYLE = {
+    "svg.hashsalt": "ivp",  # fixed ids in the SVG: identical bytes on every run
+    "svg.fonttype": "path",  # text as outlines: no font needed to display it
+    "font.family": "DejaVu Sans",  # ships with matplotlib
+    "font.size": 10,
+    "axes.edgecolor": EDGE,
+    "axes.labelcolor": EDGE,
+    "xtick.color": EDGE,
+    "ytick.color": EDGE,
+    "grid.color": "#bfbfbf",
+}
+
+
+def _style():
+    return plt.rc_context({**sns.axes_style("whitegrid"), **STYLE})
+
+
+def _height(rows: int) -> float:
+    return max(2.0, 0.42 * rows + 1.2)
+
+
+def share_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten (%)",
+                reference_label: str = "CCV 2020 (gepubliceerd)") -> plt.Figure:
+    """Horizontal bars of shares with their 95% interval, largest on top.
+
+    Args:
+        table: one row per bar with ``label`` (str), ``share``, ``ci_low``, ``ci_high`` (fractions 0..1),
+            optionally ``n`` (printed next to the bar) and ``reference`` (a published share drawn as
+            a diamond; NaN for none).
+    Returns:
+        a Figure: grey bars with black edges, black interval whiskers, the share in percent as text.
+    """
+    data = table.copy()
+    for column in ("share", "ci_low", "ci_high", "reference"):
+        if column in data.columns:
+            data[column] = pd.to_numeric(data[column], errors="coerce")
+    data = data.sort_values("share", ascending=True, kind="stable").reset_index(drop=True)
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.0, _height(len(data))), layout="constrained")
+        y = range(len(data))
+        share = data["share"].fillna(0) * 100
+        low = (data["share"] - data["ci_low"]).clip(lower=0).fillna(0) * 100
+        high = (data["ci_high"] - data["share"]).clip(lower=0).fillna(0) * 100
+        ax.barh(y, share, color=FILL, edgecolor=EDGE, linewidth=0.8, height=0.6)
+        ax.errorbar(share, y, xerr=[low, high], fmt="none", ecolor=EDGE, elinewidth=1.2, capsize=3)
+        for i, row in data.iterrows():
+            text = f"{row['share'] * 100:.0f}%"
+            if "n" in data.columns and pd.notna(row.get("n")):
+                text += f" (n={int(row['n'])})"
+            right = max(_or_zero(row["ci_high"]), _or_zero(row["share"]), _or_zero(row.get("reference")))
+            ax.text(right * 100 + 1.5, i, text, va="center", ha="left", fontsize=9, color=EDGE)
+        if "reference" in data.columns and data["reference"].notna().any():
+            ref = data[data["reference"].notna()]
+            ax.scatter(ref["reference"] * 100, ref.index, marker="D", s=42, facecolor="white", edgecolor=EDGE,
+                       linewidth=1.4, zorder=5, label=reference_label)
+            ax.legend(loc="lower right", frameon=True, fontsize=8)
+        ax.set_yticks(list(y), data["label"].tolist())
+        highest = max([0.0] + [_or_zero(v) for v in [*data["ci_high"], *data["share"],
+                                                       *data.get("reference", pd.Series(dtype=float))]])
+        upper = max(10.0, highest * 100 + 18)
+        ax.set_xlim(0, min(upper, 118))
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def sensitivity_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten (%)") -> plt.Figure:
+    """Dot plot: the headline shares under each roll-up of the codebook, one marker shape per roll-up.
+
+    Args:
+        table: one row per (category, roll-up) with ``categorie`` (str), ``indeling`` (str, roll-up label)
+            and ``share`` (0..1); optionally ``reference`` (published share per category, drawn as a
+            vertical dashed line segment).
+    Returns:
+        a Figure with one row per category and one marker per roll-up, with a legend.
+    """
+    categories = list(dict.fromkeys(table["categorie"]))
+    rollups = list(dict.fromkeys(table["indeling"]))
+    with _style():
+        fig, ax = plt.subplots(figsize=(7.0, _height(len(categories)) + 0.6), layout="constrained")
+        offsets = [(k - (len(rollups) - 1) / 2) * 0.18 for k in range(len(rollups))]
+        for k, rollup in enumerate(rollups):
+            part = table[table["indeling"] == rollup]
+            ys = [categories.index(c) + offsets[k] for c in part["categorie"]]
+            ax.scatter(part["share"] * 100, ys, marker=MARKERS[k % len(MARKERS)], s=46,
+                       facecolor="white" if k % 2 else EDGE, edgecolor=EDGE, linewidth=1.2, label=rollup, zorder=4)
+        if "reference" in table.columns:
+            refs = table.dropna(subset=["reference"]).drop_duplicates("categorie")
+            for _, row in refs.iterrows():
+                i = categories.index(row["categorie"])
+                ax.plot([row["reference"] * 100] * 2, [i - 0.4, i + 0.4], linestyle="--", color=EDGE, linewidth=1,
+                        label="CCV 2020 (gepubliceerd)" if _ == refs.index[0] else None)
+        ax.set_yticks(range(len(categories)), categories)
+        ax.set_ylim(-0.6, len(categories) - 0.4)
+        ax.invert_yaxis()
+        ax.set_xlim(0, max(50.0, float(table["share"].max() * 100) + 10 if len(table) else 50.0))
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.25), ncol=1, frameon=False, fontsize=8)
+    return fig
+
+
+def _or_zero(value) -> float:
+    return 0.0 if value is None or pd.isna(value) else float(value)
+
+
+def to_svg(fig: plt.Figure) -> str:
+    """SVG text of ``fig`` without date or tool-version metadata; the figure is closed afterwards."""
+    buffer = io.StringIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "ivp", "Format": None,
+                                                     "Type": None})
+    plt.close(fig)
+    return buffer.getvalue()

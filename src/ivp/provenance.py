@@ -1,0 +1,115 @@
+"""Provenance of a run: which code, which packages, which input files and which parameters made a report.
+
+Everything here except the run time is the same for the same code and input, so two runs of the same
+report differ in one line only (``run_time_line``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import subprocess
+from importlib import metadata, resources
+from pathlib import Path
+
+from . import __version__
+
+KEY_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
+                "pandera", "pyarrow")
+REFERENCE_FILES = ("gemeenten_2020.csv", "gemeente_namen.csv", "cohorten.csv", "codebook.yaml")
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of the bytes of ``path``."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_root() -> Path:
+    """The folder that holds ``src/ivp`` (the git work tree when run from a clone)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def git_state(root: Path | None = None) -> dict:
+    """Git commit of ``root`` and whether its tracked files differ from it.
+
+    Returns ``{"commit": str | None, "dirty": bool | None}``; both None outside a git work tree.
+    Untracked files (reports, processed data) do not make the tree dirty.
+    """
+    root = Path(root or source_root())
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "dirty": None}
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit.strip(), "dirty": None if status is None else bool(status.strip())}
+
+
+def package_versions(names=KEY_PACKAGES) -> dict[str, str]:
+    """Installed version of ivp and of each package in ``names`` ("niet geïnstalleerd" when absent)."""
+    versions = {"ivp": __version__}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "niet geïnstalleerd"
+    return versions
+
+
+def input_hashes(processed_path: Path) -> dict[str, dict[str, str]]:
+    """sha256 of every file the report depends on, grouped by kind.
+
+    Returns ``{"invoer": {raw file: sha256}, "verwerkt": {processed file: sha256},
+    "referentie": {package data file: sha256}}``. The raw files' hashes come from the ``manifest.json``
+    that the cleaning stage wrote (it read them); the processed and reference files are hashed here.
+    """
+    processed_path = Path(processed_path)
+    manifest_file = processed_path / "manifest.json"
+    raw = {}
+    if manifest_file.exists():
+        raw = json.loads(manifest_file.read_text(encoding="utf-8")).get("bestanden", {})
+    processed = {p.name: sha256_file(p) for p in sorted(processed_path.iterdir())
+                 if p.is_file() and not p.name.startswith(".")} if processed_path.exists() else {}
+    reference = {}
+    for name in REFERENCE_FILES:
+        with resources.as_file(resources.files("ivp") / "data" / name) as path:
+            reference[name] = sha256_file(path)
+    return {"invoer": dict(sorted(raw.items())), "verwerkt": processed, "referentie": reference}
+
+
+def collect(processed_path: Path, parameters: dict, *, run_started: str | None = None,
+            root: Path | None = None) -> dict:
+    """Everything the Verantwoording section shows.
+
+    Returns keys ``git`` (commit, dirty), ``versies`` (package versions), ``bestanden`` (see
+    ``input_hashes``), ``parameters`` (as given, sorted) and ``uitgevoerd_op`` (ISO time in UTC, the only
+    value that changes between two runs of the same code on the same input).
+    """
+    return {
+        "git": git_state(root),
+        "versies": package_versions(),
+        "bestanden": input_hashes(processed_path),
+        "parameters": dict(sorted(parameters.items())),
+        "uitgevoerd_op": run_started or now_utc(),
+    }
+
+
+def now_utc() -> str:
+    """Current time in UTC, to the second, as ``2026-11-28T09:15:02Z``."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def load(output_path: Path) -> dict | None:
+    """The ``provenance.json`` the runner wrote into a job folder, or None when the notebook runs alone."""
+    path = Path(output_path) / "provenance.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
