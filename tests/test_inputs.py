@@ -1,0 +1,206 @@
+"""Reading the raw input: CSV in the encodings and separators Excel writes, and .xlsx workbooks."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import (
+    BASE_PLANS,
+    BASE_PRIORITIES,
+    csv_text,
+    plans,
+    problems_of,
+    write_input,
+    write_xlsx,
+)
+
+from ivp.clean import clean
+from ivp.inputs import ROW, decode, input_files, read_input, separator
+
+ACCENTED = plans((0, {"titel": "Veiligheidsplan Súdwest-Fryslân – café’s", "gemeenten": "Súdwest-Fryslân"}))
+
+
+def _cell(frame, column, row=0):
+    return frame[column].iloc[row]
+
+
+def test_reads_comma_separated_utf8_as_text_with_spreadsheet_row_numbers(tmp_path):
+    raw = read_input(write_input(tmp_path))
+    assert list(raw.plans.columns) == [*BASE_PLANS[0], ROW]
+    assert list(raw.plans[ROW]) == [2, 3, 4]
+    assert list(raw.speerpunten[ROW]) == [2, 3, 4, 5, 6]
+    assert _cell(raw.plans, "periode_start") == "2019"  # text: validation decides what it means
+    assert raw.files == {"plans": "plans.csv", "speerpunten": "speerpunten.csv"}
+    assert raw.notes == []
+
+
+def test_reads_semicolon_separated_and_logs_the_separator(tmp_path):
+    raw = read_input(write_input(tmp_path, sep=";"))
+    assert _cell(raw.plans, "gemeenten", 1) == "Alblasserdam; Den Haag"
+    assert _cell(raw.plans, "participatievormen") == "enquete;wijkraad"  # quoted field keeps its ';'
+    assert [n["nieuw"] for n in raw.notes] == ["utf-8, scheidingsteken ';'"] * 2
+
+
+def test_reads_utf8_with_bom_without_polluting_the_first_column_name(tmp_path):
+    raw = read_input(write_input(tmp_path, ACCENTED, encoding="utf-8-sig"))
+    assert raw.plans.columns[0] == "plan_id"
+    assert _cell(raw.plans, "gemeenten") == "Súdwest-Fryslân"
+
+
+def test_reads_windows_1252_with_accents(tmp_path):
+    folder = write_input(tmp_path, ACCENTED, encoding="cp1252")
+    raw = read_input(folder)
+    assert _cell(raw.plans, "titel") == "Veiligheidsplan Súdwest-Fryslân – café’s"
+    assert _cell(raw.plans, "gemeenten") == "Súdwest-Fryslân"
+    assert raw.notes[0]["bestand"] == "plans.csv"
+    assert raw.notes[0]["nieuw"] == "windows-1252, scheidingsteken ','"
+
+
+def test_reads_crlf_line_endings_without_carriage_returns_in_values(tmp_path):
+    raw = read_input(write_input(tmp_path, newline="\r\n"))
+    assert _cell(raw.plans, "zekerheid") == "hoog"  # last column: no trailing "\r"
+    assert list(raw.speerpunten[ROW]) == [2, 3, 4, 5, 6]
+
+
+def test_excel_export_semicolon_windows_1252_crlf_cleans_like_the_utf8_original(tmp_path):
+    excel = clean(read_input(write_input(tmp_path / "excel", ACCENTED, sep=";", encoding="cp1252",
+                                         newline="\r\n")))
+    plain = clean(read_input(write_input(tmp_path / "plain", ACCENTED)))
+    assert excel.plans.equals(plain.plans)
+    assert excel.speerpunten.equals(plain.speerpunten)
+
+
+def test_decode_prefers_utf8_and_falls_back_to_windows_1252():
+    assert decode("é".encode("utf-8"), "x.csv") == ("é", "utf-8")
+    assert decode("\ufeffé".encode("utf-8"), "x.csv") == ("é", "utf-8")
+    assert decode("é€".encode("cp1252"), "x.csv") == ("é€", "windows-1252")
+
+
+def test_bytes_undefined_in_windows_1252_are_reported_with_their_position():
+    (problem,) = problems_of(decode, b"plan_id\n\x81", "plans.csv")
+    assert problem.file == "plans.csv"
+    assert "0x81" in problem.value and "positie 8" in problem.value
+    assert "Windows-1252" in problem.expected
+
+
+def test_binary_file_is_rejected_as_not_text(tmp_path):
+    folder = write_input(tmp_path)
+    (folder / "plans.csv").write_bytes(b"PK\x03\x04\x00\x00binary")
+    (problem,) = problems_of(read_input, folder)
+    assert problem.file == "plans.csv" and "tekstbestand" in problem.expected
+
+
+@pytest.mark.parametrize("header, sep", [("a,b,c", ","), ("a;b;c", ";"), ("a;b,c;d", ";"), ("a", ",")])
+def test_separator_is_the_more_frequent_of_comma_and_semicolon_in_the_header(header, sep):
+    assert separator(header + "\n1,2;3\n") == sep
+
+
+def test_blank_lines_are_skipped_but_row_numbers_stay_as_in_the_spreadsheet(tmp_path):
+    folder = write_input(tmp_path)
+    lines = (folder / "speerpunten.csv").read_text().splitlines()
+    (folder / "speerpunten.csv").write_text("\n".join([lines[0], "", lines[1], ",,,,,", *lines[2:]]) + "\n")
+    raw = read_input(folder)
+    assert list(raw.speerpunten[ROW]) == [3, 5, 6, 7, 8]
+
+
+def test_row_with_more_fields_than_the_header_is_reported_with_its_row(tmp_path):
+    folder = write_input(tmp_path)
+    with open(folder / "speerpunten.csv", "a") as f:
+        f.write("p1,3,Extra,lokaal,VWL,,overbodig\n")
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row) == ("speerpunten.csv", 7)
+    assert problem.value == "7 velden" and "hoogstens 6 velden" in problem.expected
+
+
+def test_short_rows_are_padded_with_empty_values(tmp_path):
+    folder = write_input(tmp_path)
+    with open(folder / "speerpunten.csv", "a") as f:
+        f.write("p1,3,Kort,lokaal,VWL\n")  # thema_2 left off, as some exports do
+    raw = read_input(folder)
+    assert raw.speerpunten["thema_2"].iloc[-1] == ""
+
+
+def test_duplicate_column_names_are_reported_on_the_header_row(tmp_path):
+    folder = write_input(tmp_path)
+    (folder / "speerpunten.csv").write_text("plan_id,volgnummer,thema,thema\np1,1,VWL,OND\n")
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row, problem.column) == ("speerpunten.csv", 1, "thema")
+
+
+def test_missing_csv_files_are_all_reported(tmp_path):
+    folder = tmp_path / "leeg"
+    folder.mkdir()
+    found = problems_of(read_input, folder)
+    assert [(p.file, p.value) for p in found] == [("plans.csv", "ontbreekt"), ("speerpunten.csv", "ontbreekt")]
+
+
+def test_empty_csv_file_is_reported(tmp_path):
+    folder = write_input(tmp_path)
+    (folder / "plans.csv").write_text("\n  \n")
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.value) == ("plans.csv", "leeg bestand")
+
+
+def test_nonexistent_path_is_reported(tmp_path):
+    (problem,) = problems_of(read_input, tmp_path / "bestaat-niet")
+    assert "bestaande map" in problem.expected
+
+
+def test_single_csv_file_is_not_a_valid_input(tmp_path):
+    folder = write_input(tmp_path)
+    (problem,) = problems_of(read_input, folder / "plans.csv")
+    assert problem.file == "plans.csv" and ".xlsx" in problem.expected
+
+
+# --- .xlsx -------------------------------------------------------------------------------------------
+
+def _typed_rows(rows):
+    """Rows as a spreadsheet user types them: years and numbers as numbers, empty cells as None."""
+    numeric = {"periode_start", "periode_eind", "volgnummer"}
+    return [{k: (int(v) if k in numeric and v else (v or None)) for k, v in r.items()} for r in rows]
+
+
+def test_reads_xlsx_with_numbers_as_text_and_sheet_names_in_messages(tmp_path):
+    book = write_xlsx(tmp_path / "ivp.xlsx", {"plans": _typed_rows(BASE_PLANS),
+                                              "speerpunten": _typed_rows(BASE_PRIORITIES)})
+    raw = read_input(book)
+    assert raw.files == {"plans": "ivp.xlsx[plans]", "speerpunten": "ivp.xlsx[speerpunten]"}
+    assert _cell(raw.plans, "periode_start") == "2019"
+    assert list(raw.speerpunten["volgnummer"]) == ["1", "2", "1", "1", "2"]
+    assert _cell(raw.plans, "periode_start", 1) == ""
+    assert list(raw.plans[ROW]) == [2, 3, 4]
+
+
+def test_xlsx_cleans_to_the_same_tables_as_csv(tmp_path):
+    book = write_xlsx(tmp_path / "ivp.xlsx", {"plans": _typed_rows(BASE_PLANS),
+                                              "speerpunten": _typed_rows(BASE_PRIORITIES)})
+    from_xlsx = clean(read_input(book))
+    from_csv = clean(read_input(write_input(tmp_path / "csv")))
+    assert from_xlsx.plans.equals(from_csv.plans)
+    assert from_xlsx.speerpunten.equals(from_csv.speerpunten)
+
+
+def test_xlsx_sheet_names_match_regardless_of_case_and_spacing(tmp_path):
+    book = write_xlsx(tmp_path / "ivp.xlsx", {" Plans ": BASE_PLANS, "SPEERPUNTEN": BASE_PRIORITIES})
+    assert len(read_input(book).speerpunten) == 5
+
+
+def test_folder_with_a_single_xlsx_is_read_as_that_workbook(tmp_path):
+    write_xlsx(tmp_path / "ivp.xlsx", {"plans": BASE_PLANS, "speerpunten": BASE_PRIORITIES})
+    (tmp_path / "~$ivp.xlsx").write_bytes(b"lock file of an open workbook")
+    assert input_files(tmp_path) == [tmp_path / "ivp.xlsx"]
+    assert len(read_input(tmp_path).plans) == 3
+
+
+def test_xlsx_missing_a_sheet_names_the_missing_sheet(tmp_path):
+    book = write_xlsx(tmp_path / "ivp.xlsx", {"plans": BASE_PLANS, "Blad1": BASE_PRIORITIES})
+    (problem,) = problems_of(read_input, book)
+    assert problem.file == "ivp.xlsx"
+    assert problem.expected == "een blad 'speerpunten'"
+    assert problem.value == "plans, Blad1"
+
+
+def test_file_that_is_not_a_workbook_is_reported(tmp_path):
+    book = tmp_path / "ivp.xlsx"
+    book.write_text(csv_text(BASE_PLANS))
+    (problem,) = problems_of(read_input, book)
+    assert problem.file == "ivp.xlsx" and "geldig .xlsx-bestand" in problem.expected
