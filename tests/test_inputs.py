@@ -204,3 +204,44 @@ def test_file_that_is_not_a_workbook_is_reported(tmp_path):
     book.write_text(csv_text(BASE_PLANS))
     (problem,) = problems_of(read_input, book)
     assert problem.file == "ivp.xlsx" and "geldig .xlsx-bestand" in problem.expected
+
+
+# --- malformed CSV ------------------------------------------------------------------------------------
+
+def test_unclosed_quote_is_reported_at_the_row_where_it_opens(tmp_path):
+    folder = write_input(tmp_path)
+    lines = (folder / "speerpunten.csv").read_text().splitlines()
+    lines[2] = 'p1,2,"Ondermijning,lokaal,OND,'  # the quote swallows the rest of the file
+    (folder / "speerpunten.csv").write_text("\n".join(lines) + "\n")
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row) == ("speerpunten.csv", 3)
+    assert problem.value.startswith("CSV-fout") and 'eindigt ook met "' in problem.expected
+
+
+def test_quoted_cell_with_a_line_break_stays_one_spreadsheet_row(tmp_path):
+    rows = plans((0, {"titel": "Veiligheidsplan\nAmsterdam"}))
+    raw = read_input(write_input(tmp_path, rows))
+    assert _cell(raw.plans, "titel") == "Veiligheidsplan\nAmsterdam"
+    assert list(raw.plans[ROW]) == [2, 3, 4]
+
+
+def test_utf16_export_is_reported_with_how_to_save_as_csv(tmp_path):
+    folder = write_input(tmp_path)
+    (folder / "plans.csv").write_bytes(csv_text(BASE_PLANS).encode("utf-16"))
+    (problem,) = problems_of(read_input, folder)
+    assert problem.file == "plans.csv" and "UTF-16" in problem.value
+    assert "CSV UTF-8" in problem.expected
+
+
+def test_table_with_only_a_header_is_reported_on_the_first_data_row(tmp_path):
+    folder = write_input(tmp_path)
+    (folder / "speerpunten.csv").write_text(",".join(BASE_PRIORITIES[0]) + "\n")
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row, problem.value) == ("speerpunten.csv", 2, "alleen een kopregel")
+
+
+def test_cell_longer_than_a_spreadsheet_cell_names_row_and_column(tmp_path):
+    rows = plans((1, {"titel": "x" * 40_000}))
+    (problem,) = problems_of(read_input, write_input(tmp_path, rows))
+    assert (problem.file, problem.row, problem.column, problem.value) == ("plans.csv", 3, "titel", "40000 tekens")
+    assert "32767" in problem.expected
