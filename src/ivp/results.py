@@ -98,10 +98,13 @@ def load_section(output_path, name: str) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def table(data) -> pd.DataFrame:
-    """A section (or part of one) as a table to show in a notebook: a dict of dicts becomes one row
-    per key; a flat dict one row per key with its value."""
-    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+def table(data, *, drop=()) -> pd.DataFrame:
+    """A section (or part of one) as a table to show in a notebook: a list of dicts or a dict of dicts
+    becomes one row per item; a flat dict one row per key with its value. Keys in ``drop`` are left out."""
+    if isinstance(data, list):
+        return pd.DataFrame.from_records(data).drop(columns=list(drop), errors="ignore")
+    data = {k: v for k, v in data.items() if k not in drop}
+    if data and all(isinstance(v, dict) for v in data.values()):
         return pd.DataFrame.from_dict(data, orient="index")
     return pd.DataFrame({"waarde": pd.Series(data, dtype=object)})
 

@@ -1,0 +1,182 @@
+"""Section files, results.json, the CCV 2020 comparison and the small-number flags (ivp.results).
+
+Uses the seven-plan input of test_analysis.py (national 2020: plans a1-a3, 9 speerpunten, 1 joint plan)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from test_analysis import PLANS, SPEERPUNTEN, ccv_like_input, cleaned_from, priority_rows
+
+from ivp.analysis import select_scope
+from ivp.reference import theme_codes
+from ivp.results import (
+    assemble_results,
+    ccv_comparison,
+    cooperation_section,
+    jsonable,
+    load_results,
+    load_section,
+    priorities_section,
+    sample_section,
+    save_section,
+    small_number_flags,
+    table,
+    themes_section,
+)
+
+SEED = 20200525
+CONTRACT_KEYS = {"cohort", "peiljaar", "n_plans", "n_priorities", "n_municipalities", "n_excluded_no_period",
+                 "themes", "categories", "category_sensitivity", "joint_plans", "participation",
+                 "national_priorities", "ccv2020", "flags"}
+VWL_CATEGORY = "Veilige woon- en leefomgeving"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return cleaned_from(tmp_path_factory.mktemp("raw"), PLANS, priority_rows(SPEERPUNTEN))
+
+
+def write_sections(scope, out, *, seed=SEED, n_bootstrap=2000):
+    save_section(out, "steekproef", sample_section(scope))
+    save_section(out, "themas", themes_section(scope, seed=seed, n_bootstrap=n_bootstrap))
+    save_section(out, "samenwerking", cooperation_section(scope))
+    save_section(out, "landelijke_prioriteiten", priorities_section(scope, seed=seed, n_bootstrap=n_bootstrap))
+    return out
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def test_jsonable_turns_numpy_and_nan_into_plain_json_values():
+    value = {"a": np.int64(3), "b": np.float64(1 / 3), "c": float("nan"), "d": (np.float32(0.5), None),
+             "e": np.array([1, 2]), "f": np.bool_(True), 4: "x"}
+    assert jsonable(value) == {"a": 3, "b": 0.333333, "c": None, "d": [0.5, None], "e": [1, 2], "f": True, "4": "x"}
+    assert type(jsonable(np.int64(3))) is int and type(jsonable(np.bool_(False))) is bool
+
+
+def test_jsonable_writes_negative_zero_as_zero():
+    assert json.dumps(jsonable(-1e-9)) == "0.0"
+
+
+def test_save_section_writes_sorted_rounded_json_under_secties(tmp_path):
+    path = save_section(tmp_path, "themas", {"b": 2 / 3, "a": [0.1234567, float("nan")]})
+    assert path == tmp_path / "secties" / "themas.json"
+    assert path.read_text(encoding="utf-8") == '{\n  "a": [\n    0.123457,\n    null\n  ],\n  "b": 0.666667\n}\n'
+    assert load_section(tmp_path, "themas") == {"a": [0.123457, None], "b": 0.666667}
+
+
+def test_missing_section_names_the_notebook_that_writes_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="sectie 'samenwerking' ontbreekt.*notebooks/03_samenwerking.ipynb"):
+        load_section(tmp_path, "samenwerking")
+
+
+def test_table_shows_a_dict_of_dicts_as_rows():
+    frame = table({"VWL": {"n": 2, "share": 0.5}, "OND": {"n": 1, "share": 0.25}})
+    assert list(frame.index) == ["VWL", "OND"] and list(frame.columns) == ["n", "share"]
+    assert table({"n": 3, "share": 0.5}).loc["n", "waarde"] == 3
+    assert list(table({"n": 3, "plannen": []}, drop=("plannen",)).index) == ["n"]
+    assert list(table([{"plan_id": "a1", "x": 1}], drop=("x",)).columns) == ["plan_id"]
+
+
+# --- sections and results.json ------------------------------------------------------------------
+
+def test_themes_section_refuses_fewer_than_2000_resamples(data):
+    with pytest.raises(ValueError, match="n_bootstrap = 500 is te klein; verwacht: minstens 2000"):
+        themes_section(select_scope(data, "nationaal", "2020"), seed=SEED, n_bootstrap=500)
+
+
+def test_results_have_every_key_of_the_issue_with_the_hand_computed_figures(data, tmp_path):
+    results = assemble_results(write_sections(select_scope(data, "nationaal", "2020"), tmp_path))
+    assert CONTRACT_KEYS <= set(results)
+    assert (results["cohort"], results["peiljaar"]) == ("nationaal", "2020")
+    assert (results["n_plans"], results["n_priorities"], results["n_municipalities"]) == (3, 9, 3)
+    assert results["n_excluded_no_period"] == 2
+    assert list(results["themes"]) == sorted(theme_codes())  # keys sorted in the file
+    vwl = results["themes"]["VWL"]
+    assert {"n", "share", "ci95_wilson", "ci95_cluster", "plan_share"} <= set(vwl)
+    assert (vwl["n"], vwl["share"], vwl["plan_share"]) == (2, 0.222222, 0.666667)
+    assert results["categories"][VWL_CATEGORY]["share"] == 0.333333
+    assert {"n", "share", "ci95_wilson", "ci95_cluster"} <= set(results["categories"]["Ondermijning"])
+    assert results["category_sensitivity"]["zor_apart"]["Zorg en veiligheid"] == 0.111111
+    assert "Zorg en veiligheid" not in results["category_sensitivity"]["ccv2020"]
+    assert {"n", "share", "ci95_wilson", "municipalities_in_joint_plans"} <= set(results["joint_plans"])
+    assert results["joint_plans"]["share"] == 0.333333
+    participation = results["participation"]
+    assert (participation["n_yes"], participation["n_no"], participation["n_unknown"]) == (1, 1, 1)
+    assert participation["share_at_least"] == 0.333333 and participation["forms"]["enquete"] == 1
+    assert results["national_priorities"]["priority_share"] == 0.333333
+    assert results["national_priorities"]["plan_share"] == 0.666667
+    assert results["flags"] == ["indicatief", "indicatief:categories", "indicatief:joint_plans",
+                                "indicatief:joint_plans.sizes", "indicatief:national_priorities",
+                                "indicatief:niveau", "indicatief:participation",
+                                "indicatief:participation.among_known", "indicatief:participation.forms",
+                                "indicatief:sample", "indicatief:themes"]
+    assert load_results(tmp_path) == results
+
+
+def test_results_are_byte_identical_when_rerun(data, tmp_path):
+    scope = select_scope(data, "nationaal", "alle")
+    assemble_results(write_sections(scope, tmp_path / "one"))
+    assemble_results(write_sections(scope, tmp_path / "two"))
+    assert (tmp_path / "one/results.json").read_bytes() == (tmp_path / "two/results.json").read_bytes()
+
+
+def test_cohort_without_plans_gives_an_empty_result_flagged_geen_plannen(data, tmp_path):
+    results = assemble_results(write_sections(select_scope(data, "overig", "2020"), tmp_path))
+    assert results["n_plans"] == 0 and results["n_excluded_no_period"] == 2
+    assert results["themes"]["VWL"]["share"] is None and results["themes"]["VWL"]["ci95_cluster"] == [None, None]
+    assert results["joint_plans"]["share"] is None
+    assert "geen_plannen" in results["flags"] and "indicatief" in results["flags"]
+    assert results["ccv2020"][VWL_CATEGORY]["inside"] is None and results["ccv2020"][VWL_CATEGORY]["ci95"] is None
+
+
+def test_sections_of_different_jobs_are_refused(data, tmp_path):
+    write_sections(select_scope(data, "nationaal", "2020"), tmp_path)
+    save_section(tmp_path, "steekproef", sample_section(select_scope(data, "G4", "2020")))
+    with pytest.raises(ValueError, match=r"secties horen bij verschillende taken \(cohort: secties/steekproef.json: G4"):
+        assemble_results(tmp_path)
+
+
+def test_ccv_sized_sample_reproduces_the_published_shares(tmp_path):
+    scope = select_scope(ccv_like_input(tmp_path / "raw"), "nationaal", "2020")
+    ccv = assemble_results(write_sections(scope, tmp_path / "job"))["ccv2020"]
+    assert ccv["n_priorities"] == {"published": 381, "ours": 381, "ci95": None, "interval": None,
+                                   "inside": None, "label": "aantal speerpunten"}
+    assert ccv[VWL_CATEGORY]["ours"] == 0.419948 and ccv[VWL_CATEGORY]["published"] == 0.42
+    assert ccv[VWL_CATEGORY]["inside"] is True and ccv[VWL_CATEGORY]["interval"] == "clusterbootstrap"
+    assert ccv["Ondermijning"]["ours"] == 0.280840 and ccv["Ondermijning"]["inside"] is True
+    assert ccv["joint_plan_share"]["ours"] == 0.0 and ccv["joint_plan_share"]["inside"] is False
+
+
+# --- comparison and flags on hand-made results ----------------------------------------------------
+
+def hand_results(vwl_ci, joint_ci=(0.2, 0.3)):
+    return {"n_priorities": 100,
+            "categories": {VWL_CATEGORY: {"share": 0.40, "ci95_cluster": list(vwl_ci)},
+                           "Ondermijning": {"share": 0.30, "ci95_cluster": [0.29, 0.31]}},
+            "joint_plans": {"share": 0.22, "ci95_wilson": list(joint_ci)}}
+
+
+def test_ccv_comparison_says_whether_the_published_value_is_inside_our_interval():
+    ccv = ccv_comparison(hand_results((0.38, 0.44)))
+    assert ccv[VWL_CATEGORY] == {"published": 0.42, "ours": 0.40, "ci95": [0.38, 0.44], "interval": "clusterbootstrap",
+                                 "inside": True, "label": "aandeel speerpunten veilige woon- en leefomgeving"}
+    assert ccv["Ondermijning"]["inside"] is False  # 0.28 below [0.29, 0.31]
+    assert ccv["joint_plan_share"]["inside"] is True and ccv["joint_plan_share"]["interval"] == "wilson"
+    assert ccv_comparison(hand_results((0.30, 0.41)))[VWL_CATEGORY]["inside"] is False
+
+
+def test_ccv_comparison_without_interval_says_nothing_about_inside():
+    ccv = ccv_comparison(hand_results((None, None), joint_ci=(math.nan, math.nan)))
+    assert ccv[VWL_CATEGORY]["inside"] is None and ccv["joint_plan_share"]["inside"] is None
+
+
+def test_small_number_flags_name_each_figure_based_on_fewer_than_ten_plans():
+    results = {"n_plans": 12, "themes": {"VWL": {"indicatief": False}},
+               "joint_plans": {"indicatief": False, "sizes_indicatief": True},
+               "participation": {"indicatief": False, "forms_indicatief": True, "among_known_indicatief": False}}
+    assert small_number_flags(results) == ["indicatief:joint_plans.sizes", "indicatief:participation.forms"]
+    assert small_number_flags({"n_plans": 0}) == ["geen_plannen", "indicatief"]
