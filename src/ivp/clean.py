@@ -16,7 +16,7 @@ from .inputs import ROW, RawInput, log_entry, read_input, sha256
 from .reference import (
     MEMBERSHIP_COHORTS,
     codebook,
-    cohorts_of,
+    membership,
     municipalities,
     resolve_municipality,
     theme_table,
@@ -170,9 +170,9 @@ def derive_plans(plans: pd.DataFrame, places: pd.DataFrame, file: str = "plans.c
     for column in ("periode_start", "periode_eind"):
         out[column] = pd.to_numeric(out[column].replace("", None), errors="coerce").astype("Int64")
     out["heeft_periode"] = out["periode_start"].notna() & out["periode_eind"].notna()
-    memberships = out["plan_id"].map(code_sets).map(cohorts_of)
-    for cohort, column in zip((*MEMBERSHIP_COHORTS, "overig"), COHORT_COLUMNS):
-        out[column] = memberships.map(lambda found, c=cohort: c in found)
+    flags = codes.join(membership(), on="code").groupby("plan_id")[list(membership().columns)].any()
+    for cohort, column in zip(membership().columns, COHORT_COLUMNS):
+        out[column] = out["plan_id"].map(flags[cohort]).fillna(False).astype(bool)
     mapped = (places["soort"] != "officieel") | (places["naam_bron"] != places["naam_2020"])
     for _, r in places[mapped].iterrows():
         log.append(log_entry(file, int(r[ROW]), "gemeenten", r["naam_bron"], r["naam_2020"],
@@ -220,8 +220,8 @@ def clean(raw: RawInput, *, require_thema: bool = True) -> Cleaned:
     gemeenten = places.assign(code=places["codes"].str.split(";")).explode("code")
     gemeenten = gemeenten.assign(naam=gemeenten["code"].map(names["naam"]),
                                  provincie=gemeenten["code"].map(names["provincie"]))
-    for cohort, column in zip((*MEMBERSHIP_COHORTS, "overig"), COHORT_COLUMNS):
-        gemeenten[column] = gemeenten["code"].map(lambda c, k=cohort: k in cohorts_of([c]))
+    for cohort, column in zip(membership().columns, COHORT_COLUMNS):
+        gemeenten[column] = gemeenten["code"].map(membership()[cohort]).astype(bool)
     gemeenten = gemeenten.drop(columns=["codes", "naam_2020"]).reset_index(drop=True)
     entries = raw.notes + log + derived_log
     log_frame = pd.DataFrame(entries, columns=LOG_COLUMNS)

@@ -46,8 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_clean)
 
     from .pipeline import add_run_parser
+    from .synth import add_synth_parser
 
     add_run_parser(sub)
+    add_synth_parser(sub)
     return parser
 
 

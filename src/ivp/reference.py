@@ -145,15 +145,22 @@ def _display(key: str, res: Resolution) -> str:
     return raw.iloc[0] if len(raw) else res.official_name
 
 
-def cohorts_of(codes) -> list[str]:
-    """Membership cohorts (G4, G40, P10) of any of ``codes``, plus ``overig`` when any code is in none."""
+@lru_cache(maxsize=1)
+def membership() -> pd.DataFrame:
+    """Cohort membership of every 2020 municipality: index ``code``, bool columns ``G4``, ``G40``,
+    ``P10`` and ``overig`` (in none of the membership lists)."""
     members = cohort_members()
-    codes = set(codes)
-    found = [c for c in MEMBERSHIP_COHORTS if codes & set(members.loc[members["cohort"] == c, "code"])]
-    in_some = set(members["code"])
-    if codes - in_some:
-        found.append("overig")
-    return found
+    table = pd.DataFrame(index=pd.Index(municipalities()["code"], name="code"))
+    for cohort in MEMBERSHIP_COHORTS:
+        table[cohort] = table.index.isin(members.loc[members["cohort"] == cohort, "code"])
+    table["overig"] = ~table[list(MEMBERSHIP_COHORTS)].any(axis=1)
+    return table
+
+
+def cohorts_of(codes) -> list[str]:
+    """Cohorts (G4, G40, P10, overig) to which any of the 2020 ``codes`` belongs."""
+    found = membership().loc[list(set(codes))].any(axis=0)
+    return [c for c in found.index if found[c]]
 
 
 def cohort_size(cohort: str) -> int:
