@@ -155,16 +155,19 @@ def test_ccv_sized_sample_reproduces_the_published_shares(tmp_path):
 
 def hand_results(vwl_ci, joint_ci=(0.2, 0.3)):
     return {"n_priorities": 100,
-            "categories": {VWL_CATEGORY: {"share": 0.40, "ci95_cluster": list(vwl_ci)},
-                           "Ondermijning": {"share": 0.30, "ci95_cluster": [0.29, 0.31]}},
+            "categories": {VWL_CATEGORY: {"share": 0.40, "ci95_cluster": list(vwl_ci), "ci95_wilson": [0.30, 0.50]},
+                           "Ondermijning": {"share": 0.30, "ci95_cluster": [0.29, 0.31],
+                                            "ci95_wilson": [0.25, 0.35]}},
             "joint_plans": {"share": 0.22, "ci95_wilson": list(joint_ci)}}
 
 
 def test_ccv_comparison_says_whether_the_published_value_is_inside_our_interval():
     ccv = ccv_comparison(hand_results((0.38, 0.44)))
     assert ccv[VWL_CATEGORY] == {"published": 0.42, "ours": 0.40, "ci95": [0.38, 0.44], "interval": "clusterbootstrap",
-                                 "inside": True, "label": "aandeel speerpunten veilige woon- en leefomgeving"}
-    assert ccv["Ondermijning"]["inside"] is False  # 0.28 below [0.29, 0.31]
+                                 "inside": True, "label": "aandeel speerpunten veilige woon- en leefomgeving",
+                                 "ci95_wilson": [0.30, 0.50], "inside_wilson": True}
+    assert ccv["Ondermijning"]["inside"] is False  # 0.28 below the cluster interval [0.29, 0.31]
+    assert ccv["Ondermijning"]["inside_wilson"] is True  # but inside the Wilson interval [0.25, 0.35]
     assert ccv["joint_plan_share"]["inside"] is True and ccv["joint_plan_share"]["interval"] == "wilson"
     assert ccv_comparison(hand_results((0.30, 0.41)))[VWL_CATEGORY]["inside"] is False
 

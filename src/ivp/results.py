@@ -190,15 +190,18 @@ def ccv_comparison(results: dict) -> dict:
     Returns:
         metric -> ``published``, ``ours``, ``ci95`` (cluster bootstrap for shares of speerpunten, Wilson
         for the share of plans; null for the count), ``interval`` (which one), ``inside`` (published
-        value within ``ci95``; null when there is no interval).
+        value within ``ci95``; null when there is no interval) and ``label``; shares of speerpunten also
+        carry ``ci95_wilson`` and ``inside_wilson`` (the interval that treats speerpunten as independent).
     """
     book = codebook()["ccv2020"]
     out = {"n_priorities": {"published": book["n_priorities"], "ours": results["n_priorities"],
                             "ci95": None, "interval": None, "inside": None, "label": "aantal speerpunten"}}
     for label, published in book["category_shares"].items():
         ours = results["categories"].get(label, {})
-        out[label] = _compare(published, ours.get("share"), ours.get("ci95_cluster"), "clusterbootstrap",
-                              f"aandeel speerpunten {label.lower()}")
+        entry = _compare(published, ours.get("share"), ours.get("ci95_cluster"), "clusterbootstrap",
+                         f"aandeel speerpunten {label.lower()}")
+        wilson = _compare(published, ours.get("share"), ours.get("ci95_wilson"), "wilson", "")
+        out[label] = {**entry, "ci95_wilson": wilson["ci95"], "inside_wilson": wilson["inside"]}
     joint = results["joint_plans"]
     out["joint_plan_share"] = _compare(book["joint_plan_share"], joint.get("share"), joint.get("ci95_wilson"),
                                        "wilson", "aandeel gezamenlijke plannen")
