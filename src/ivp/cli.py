@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
     add_synth_parser(sub)
+    from .autocode import add_codeer_parser
+    add_codeer_parser(sub)
     return parser
 
 
