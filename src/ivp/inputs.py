@@ -92,7 +92,8 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     try:
         return data.decode("cp1252"), "windows-1252"
     except UnicodeDecodeError as exc:
-        raise InvalidInput([InputProblem(file, None, None, f"byte {data[exc.start]:#x} op positie {exc.start}",
+        line = data[: exc.start].count(b"\n") + 1  # the spreadsheet row, unless a cell spans lines
+        raise InvalidInput([InputProblem(file, line, None, f"byte {data[exc.start]:#x} op positie {exc.start}",
                                          "tekst in UTF-8 of Windows-1252")]) from None
 
 
