@@ -553,3 +553,12 @@ def test_cli_evalueer_prints_and_writes_every_method(tmp_path, capsys):
     summary = read_out(out, "evaluatie_samenvatting.csv")
     assert list(summary["methode"]) == list(autocode.METHODS)
     assert (out / "evaluatie_verwarring.csv").exists() and (out / "evaluatie_per_thema.csv").exists()
+
+
+def test_rerunning_on_its_own_output_changes_nothing(tmp_path):
+    _, out, _ = run_codeer(tmp_path)
+    again = tmp_path / "again"
+    summary = code_input(out, again, training_path=False, measure=False)
+    assert (summary["n_auto"], summary["n_nu_gecodeerd"], summary["n_hand"]) == (5, 0, 3)
+    assert len(read_out(again, "te_beoordelen.csv")) == 0
+    assert (again / "speerpunten.csv").read_bytes() == (out / "speerpunten.csv").read_bytes()

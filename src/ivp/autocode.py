@@ -77,14 +77,19 @@ class Term:
 
     @property
     def regex(self) -> re.Pattern:
-        words = [re.escape(w).replace(r"\*", "[a-z0-9]*") for w in self.pattern.split(" ")]
-        return re.compile(r"(?<![a-z0-9])" + " ".join(words) + r"(?![a-z0-9])")
+        return _compile(self.pattern)
 
     @property
     def specificity(self) -> tuple:
         """Sort key, most specific first: rule, words, anchored at a word start, literal letters."""
         literal = len(self.pattern.replace("*", "").replace(" ", ""))
         return (bool(self.rule), self.pattern.count(" ") + 1, not self.pattern.startswith("*"), literal)
+
+
+@lru_cache(maxsize=None)
+def _compile(pattern: str) -> re.Pattern:
+    words = [re.escape(w).replace(r"\*", "[a-z0-9]*") for w in pattern.split(" ")]
+    return re.compile(r"(?<![a-z0-9])" + " ".join(words) + r"(?![a-z0-9])")
 
 
 @dataclass(frozen=True)
@@ -316,7 +321,8 @@ def propose(texts: pd.Series, method: str = DEFAULT_METHOD, training: pd.DataFra
     codes = theme_codes()
     texts = pd.Series(texts).astype(str).reset_index(drop=True)
     lex = lex or lexicon()
-    lexical = [lexicon_code(t, lex) for t in texts]
+    unique = {t: lexicon_code(t, lex) for t in dict.fromkeys(texts)}  # titles repeat a lot
+    lexical = [unique[t] for t in texts]
     p_lex = pd.DataFrame([r["p"] for r in lexical], columns=codes, index=texts.index)
     if method == "lexicon":
         p = p_lex
@@ -548,7 +554,8 @@ def coded_priorities(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, pr
         proposals: ``propose`` output for the rows whose normalised ``thema`` is empty, in their order.
     Returns:
         the input columns (without ``_rij``) plus ``thema_bron`` (hand / auto), ``zekerheid_codering``
-        (empty for hand codes) and ``grond``.
+        (empty for hand codes) and ``grond``. A row with a theme whose input already has a ``thema_bron``
+        (the output of an earlier run, read back) keeps those three cells, so rerunning changes nothing.
     """
     out = raw_speerpunten.drop(columns=[ROW]).copy()
     if "thema_2" not in out.columns:
@@ -556,9 +563,12 @@ def coded_priorities(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, pr
     empty = (normalised["thema"] == "").to_numpy()
     auto_idx = out.index[empty]
     given_2 = normalised.loc[auto_idx, "thema_2"].to_numpy() if "thema_2" in normalised else np.array([""] * len(auto_idx))
-    out["thema_bron"] = np.where(empty, AUTO, HAND)
-    out["zekerheid_codering"] = ""
-    out["grond"] = "gegeven (handcodering)"
+    earlier = {c: out[c].astype(str).str.strip() if c in out else pd.Series("", index=out.index)
+               for c in ("thema_bron", "zekerheid_codering", "grond")}
+    kept = ~empty & (earlier["thema_bron"] != "").to_numpy()  # a code given by an earlier run keeps its record
+    out["thema_bron"] = np.where(empty, AUTO, np.where(kept, earlier["thema_bron"], HAND))
+    out["zekerheid_codering"] = np.where(kept, earlier["zekerheid_codering"], "")
+    out["grond"] = np.where(kept, earlier["grond"], "gegeven (handcodering)")
     if len(auto_idx):
         out.loc[auto_idx, "thema"] = proposals["thema"].to_numpy()
         proposed_2 = proposals["thema_2"].to_numpy()
@@ -571,14 +581,15 @@ def coded_priorities(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, pr
     return out
 
 
-def review_table(coded: pd.DataFrame, raw_rows: pd.Series, proposals: pd.DataFrame) -> pd.DataFrame:
-    """``te_beoordelen.csv``: the automatic codes, least certain first (ties by plan and order).
+def review_table(coded: pd.DataFrame, raw_rows: pd.Series, proposals: pd.DataFrame, new: np.ndarray) -> pd.DataFrame:
+    """``te_beoordelen.csv``: the codes proposed in this run (rows where ``new`` is True, in the order of
+    ``proposals``), least certain first (ties by plan and order).
 
     Columns: ``plan_id``, ``volgnummer``, ``speerpunt``, ``thema`` (proposal), ``thema_2``,
     ``zekerheid_codering``, ``alternatief``, ``grond``, ``bron_rij`` (row in the input spreadsheet).
     Formula-leading cells are neutralised: this file is for people, not for the pipeline.
     """
-    auto = coded[coded["thema_bron"] == AUTO]
+    auto = coded[new]
     table = pd.DataFrame({
         "plan_id": auto["plan_id"].to_numpy(), "volgnummer": auto["volgnummer"].to_numpy(),
         "speerpunt": auto["speerpunt"].to_numpy(), "thema": auto["thema"].to_numpy(),
@@ -615,7 +626,8 @@ def code_input(input_path, out_dir, *, method: str = DEFAULT_METHOD, training_pa
     summary). The folder is valid input for ``ivp run``. Nothing is written when the input is invalid.
 
     Returns:
-        the summary: ``n_speerpunten``, ``n_hand``, ``n_auto``, ``methode``, ``n_training``,
+        the summary: ``n_speerpunten``, ``n_hand``, ``n_auto`` (``thema_bron`` auto, earlier runs
+        included), ``n_nu_gecodeerd`` (proposed in this run), ``methode``, ``n_training``,
         ``lexicon_versie``, ``overeenstemming`` (grouped cross-validation of the method on the training
         data: ``n``, ``n_plannen``, ``accuracy``, ``kappa``, ``alpha``; None when not measured),
         ``zekerheid`` (``minimum``, ``mediaan`` of the automatic codes) and ``bestanden``.
@@ -643,7 +655,7 @@ def code_input(input_path, out_dir, *, method: str = DEFAULT_METHOD, training_pa
                                          "of --methode lexicon")])
     proposals = propose(todo["speerpunt"], method, training if needs_training else None)
     coded = coded_priorities(raw.speerpunten, sp_norm, proposals)
-    review = review_table(coded, raw.speerpunten[ROW], proposals)
+    review = review_table(coded, raw.speerpunten[ROW], proposals, (sp_norm["thema"] == "").to_numpy())
 
     measured = None
     if measure and training["plan_id"].nunique() >= 2 and training["thema"].nunique() >= 2:
@@ -654,7 +666,7 @@ def code_input(input_path, out_dir, *, method: str = DEFAULT_METHOD, training_pa
     certainty = proposals["zekerheid_codering"]
     summary = {
         "n_speerpunten": int(len(coded)), "n_hand": int((coded["thema_bron"] == HAND).sum()),
-        "n_auto": int((coded["thema_bron"] == AUTO).sum()), "methode": method,
+        "n_auto": int((coded["thema_bron"] == AUTO).sum()), "n_nu_gecodeerd": int(len(todo)), "methode": method,
         "n_training": int(len(training)), "lexicon_versie": lexicon().version,
         "overeenstemming": measured,
         "zekerheid": None if certainty.empty else {"minimum": _r(certainty.min()), "mediaan": _r(certainty.median())},
@@ -772,14 +784,16 @@ def _codeer(args) -> int:
         raise InvalidInput([InputProblem("--out", None, None, "ontbreekt", "een uitvoermap: ivp codeer INVOER --out MAP")])
     summary = code_input(Path(args.input), Path(args.out), method=args.methode,
                          training_path=False if training is False else training, measure=not args.niet_meten)
-    print(f"{args.out}: {summary['n_speerpunten']} speerpunten, waarvan {summary['n_auto']} automatisch "
-          f"gecodeerd ({summary['methode']}) en {summary['n_hand']} met een gegeven code (ongewijzigd).")
+    earlier = summary["n_auto"] - summary["n_nu_gecodeerd"]
+    print(f"{args.out}: {summary['n_speerpunten']} speerpunten, waarvan {summary['n_nu_gecodeerd']} automatisch "
+          f"gecodeerd ({summary['methode']})" + (f", {earlier} eerder automatisch gecodeerd" if earlier else "")
+          + f" en {summary['n_hand']} met een gegeven code (ongewijzigd).")
     agreement_ = summary["overeenstemming"]
     if agreement_:
         print(f"Gemeten overeenstemming met handcodering (kruisvalidatie per plan, {agreement_['n']} speerpunten): "
               f"accuracy {_fmt(agreement_['accuracy'])}, kappa {_fmt(agreement_['kappa'])}, "
               f"alpha {_fmt(agreement_['alpha'])}.")
-    if summary["n_auto"]:
+    if summary["n_nu_gecodeerd"]:
         print(f"Beoordeel de twijfelgevallen eerst: {Path(args.out) / 'te_beoordelen.csv'} (minst zeker bovenaan).")
     return 0
 
