@@ -562,3 +562,10 @@ def test_rerunning_on_its_own_output_changes_nothing(tmp_path):
     assert (summary["n_auto"], summary["n_nu_gecodeerd"], summary["n_hand"]) == (5, 0, 3)
     assert len(read_out(again, "te_beoordelen.csv")) == 0
     assert (again / "speerpunten.csv").read_bytes() == (out / "speerpunten.csv").read_bytes()
+
+
+def test_cli_evalueer_with_one_plan_exits_2_saying_two_plans_are_needed(tmp_path, capsys):
+    source = write_input(tmp_path / "in", "p1,1,Jeugdoverlast,lokaal,JEU,\np1,2,Brandveiligheid,lokaal,FYS,\n")
+    assert main(["codeer", "--evalueer", str(source), "--out", str(tmp_path / "eval"), "--training", "geen"]) == 2
+    assert "minstens twee plannen" in capsys.readouterr().err
+    assert not (tmp_path / "eval").exists()

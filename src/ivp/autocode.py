@@ -774,7 +774,11 @@ def _codeer(args) -> int:
         if training is not False:
             path = default_training_path() if training is None else training
             extra = hand_coded(path) if path and Path(path).resolve() != Path(args.input).resolve() else None
-        result = evaluate(coded, METHODS, extra_training=extra)
+        try:
+            result = evaluate(coded, METHODS, extra_training=extra)
+        except ValueError as exc:  # too few plans or themes to cross-validate: a property of the input
+            raise InvalidInput([InputProblem(Path(args.input).name, None, "thema", f"{len(coded)} handcodes in "
+                                             f"{coded['plan_id'].nunique()} plan(nen)", str(exc))]) from None
         print(format_evaluation(result))
         out = Path(args.out or "reports/codeer-evaluatie")
         paths = write_evaluation(result, out)
