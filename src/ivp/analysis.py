@@ -95,7 +95,7 @@ def in_cohort(frame: pd.DataFrame, cohort: str) -> pd.Series:
 def uncoded_priorities(speerpunten: pd.DataFrame) -> list[InputProblem]:
     """Speerpunten whose ``thema`` is empty or not a codebook code (columns ``thema``, ``bron_rij``)."""
     codes = theme_codes()
-    bad = speerpunten[~speerpunten["thema"].fillna("").isin(codes)]
+    bad = speerpunten[~is_in(speerpunten["thema"], codes)]
     expected = "een themacode uit het codeboek (" + ", ".join(codes) + "); codeer eerst, bijv. met 'ivp codeer'"
     return [InputProblem("speerpunten", int(r), "thema", str(v), expected)
             for r, v in zip(bad["bron_rij"], bad["thema"].fillna(""))]
@@ -144,8 +144,8 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
     status = period_status(plans, year)
     chosen = plans[status == IN].sort_values("plan_id", kind="stable").reset_index(drop=True)
     ids = set(chosen["plan_id"])
-    gemeenten = data.plan_gemeenten[data.plan_gemeenten["plan_id"].isin(ids)].reset_index(drop=True)
-    speerpunten = data.speerpunten[data.speerpunten["plan_id"].isin(ids)].reset_index(drop=True)
+    gemeenten = data.plan_gemeenten[is_in(data.plan_gemeenten["plan_id"], ids)].reset_index(drop=True)
+    speerpunten = data.speerpunten[is_in(data.speerpunten["plan_id"], ids)].reset_index(drop=True)
     return Scope(cohort, str(peiljaar).strip().casefold() if year is None else str(year), chosen, gemeenten,
                  speerpunten, n_cohort_plans=len(plans), n_excluded_no_period=int((status == UNKNOWN).sum()),
                  n_out_of_period=int((status == OUT).sum()))
@@ -154,6 +154,11 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
 def load_scope(processed_path, cohort: str, peiljaar) -> Scope:
     """``select_scope`` on the cleaned data in ``processed_path`` (``data/processed``)."""
     return select_scope(read_processed(Path(processed_path)), cohort, peiljaar)
+
+
+def is_in(values: pd.Series, allowed) -> np.ndarray:
+    """Boolean array: which ``values`` are in ``allowed`` (a hash lookup; missing values are not)."""
+    return pd.Index(list(allowed), dtype=object).get_indexer(values.astype(object)) >= 0
 
 
 # --- 1. sample ---------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ def sample_summary(scope: Scope) -> dict:
         "n_cohort_plans": scope.n_cohort_plans,
         "n_excluded_no_period": scope.n_excluded_no_period,
         "n_out_of_period": scope.n_out_of_period,
-        "n_plans_without_priorities": int((~scope.plans["plan_id"].isin(with_priorities)).sum()),
+        "n_plans_without_priorities": int((~is_in(scope.plans["plan_id"], with_priorities)).sum()),
         "zekerheid": _value_counts(scope.plans["zekerheid"]),
         "bron_type": _value_counts(scope.plans["bron_type"]),
         "indicatief": len(scope.plans) < SMALL_N,
@@ -225,16 +230,22 @@ def priorities_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels
     Returns:
         an int DataFrame indexed by ``plan_id`` with one column per level.
     """
-    table = pd.crosstab(speerpunten["plan_id"], speerpunten[column])
-    return table.reindex(index=pd.Index(plan_ids, name="plan_id"), columns=list(levels), fill_value=0).astype(int)
+    plans, levels = pd.Index(plan_ids, name="plan_id"), pd.Index(list(levels), dtype=object)
+    row = plans.get_indexer(speerpunten["plan_id"])
+    col = levels.get_indexer(speerpunten[column].astype(object))
+    keep = (row >= 0) & (col >= 0)
+    flat = np.bincount(row[keep] * len(levels) + col[keep], minlength=len(plans) * len(levels))
+    return pd.DataFrame(flat.reshape(len(plans), len(levels)), index=plans, columns=list(levels))
 
 
-def share_table(counts: pd.DataFrame, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
+def share_table(counts: pd.DataFrame, *, totals=None, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
     """Shares of speerpunten per level with both 95% intervals, and the share of plans with the level.
 
     Args:
-        counts: output of ``priorities_per_plan`` (plans x levels). The denominator of every share is
-            the total number of speerpunten (the row sums), so the levels must be exhaustive.
+        counts: plans x levels, as from ``priorities_per_plan``.
+        totals: speerpunten per plan, the denominator of every share; by default the row sums of
+            ``counts`` (then the levels must be exhaustive). Levels may overlap when ``totals`` is given
+            (e.g. themes and the categories they roll up into, in one table and one bootstrap).
     Returns:
         one row per level (index): ``n``, ``share``, ``wilson_low``, ``wilson_high`` (speerpunten as
         independent units), ``cluster_low``, ``cluster_high`` (percentile bootstrap resampling plans),
@@ -242,7 +253,7 @@ def share_table(counts: pd.DataFrame, *, seed: int, n_bootstrap: int = N_BOOTSTR
         ``plan_wilson_low``, ``plan_wilson_high``.
     """
     values = counts.to_numpy(dtype=float)
-    per_plan = values.sum(axis=1)
+    per_plan = values.sum(axis=1) if totals is None else np.asarray(totals, dtype=float)
     total = per_plan.sum()
     n = values.sum(axis=0)
     wilson = wilson_interval(n, total)
@@ -280,6 +291,25 @@ def category_counts(theme_counts: pd.DataFrame, rollup: str | None = None) -> pd
     return out
 
 
+def theme_and_category_distribution(scope: Scope, *, rollup: str | None = None, seed: int,
+                                    n_bootstrap: int = N_BOOTSTRAP) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tables of ``theme_distribution`` and ``category_distribution`` from one bootstrap: the same
+    resamples of plans serve themes and categories, so their intervals are consistent and the (costly)
+    bootstrap runs once."""
+    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    categories = category_counts(themes, rollup)
+    both = share_table(pd.concat([themes, categories], axis=1), totals=themes.sum(axis=1), seed=seed,
+                       n_bootstrap=n_bootstrap)
+    theme_rows = both.iloc[: themes.shape[1]].rename_axis("thema")
+    labels = theme_table().set_index("code")["label_nl"]
+    theme_rows.insert(0, "label", labels.reindex(theme_rows.index))
+    second = scope.speerpunten["thema_2"].fillna("").value_counts()
+    theme_rows["n_thema_2"] = second.reindex(theme_rows.index, fill_value=0).astype(int)
+    category_rows = both.iloc[themes.shape[1]:].rename_axis("categorie")
+    category_rows.insert(0, "themes", ["+".join(c) for c in rollup_categories(rollup).values()])
+    return theme_rows, category_rows
+
+
 def theme_distribution(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
     """Main themes of the speerpunten in scope.
 
@@ -287,14 +317,7 @@ def theme_distribution(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRA
         one row per codebook theme (index ``thema``, codebook order): ``label``, the columns of
         ``share_table``, and ``n_thema_2`` (speerpunten with this code as second theme).
     """
-    counts = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
-    counts.columns.name = "thema"
-    table = share_table(counts, seed=seed, n_bootstrap=n_bootstrap)
-    labels = theme_table().set_index("code")["label_nl"]
-    table.insert(0, "label", labels.reindex(table.index))
-    second = scope.speerpunten["thema_2"].fillna("").value_counts()
-    table["n_thema_2"] = second.reindex(table.index, fill_value=0).astype(int)
-    return table
+    return theme_and_category_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)[0]
 
 
 def category_distribution(scope: Scope, *, rollup: str | None = None, seed: int,
@@ -305,10 +328,7 @@ def category_distribution(scope: Scope, *, rollup: str | None = None, seed: int,
         one row per category (index ``categorie``, codebook order): ``themes`` (codes, ``+``-joined)
         and the columns of ``share_table``.
     """
-    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
-    table = share_table(category_counts(themes, rollup), seed=seed, n_bootstrap=n_bootstrap)
-    table.insert(0, "themes", ["+".join(c) for c in rollup_categories(rollup).values()])
-    return table
+    return theme_and_category_distribution(scope, rollup=rollup, seed=seed, n_bootstrap=n_bootstrap)[1]
 
 
 def category_sensitivity(scope: Scope) -> pd.DataFrame:
@@ -320,8 +340,9 @@ def category_sensitivity(scope: Scope) -> pd.DataFrame:
     """
     total = len(scope.speerpunten)
     columns = {}
+    per_theme = scope.speerpunten["thema"].value_counts()
     for name in codebook()["rollups"]:
-        counts = pd.Series({label: int(scope.speerpunten["thema"].isin(codes).sum())
+        counts = pd.Series({label: int(per_theme.reindex(codes, fill_value=0).sum())
                             for label, codes in rollup_categories(name).items()})
         columns[name] = counts / total if total else counts * np.nan
     table = pd.DataFrame(columns)
@@ -362,7 +383,7 @@ def joint_plans(scope: Scope) -> dict:
     joint = plans[plans["gezamenlijk"].astype(bool)]
     joint_ids = set(joint["plan_id"])
     covered = covered_municipalities(scope.gemeenten, scope.cohort)
-    in_joint = covered_municipalities(scope.gemeenten[scope.gemeenten["plan_id"].isin(joint_ids)], scope.cohort)
+    in_joint = covered_municipalities(scope.gemeenten[is_in(scope.gemeenten["plan_id"], joint_ids)], scope.cohort)
     known = joint[~joint["partners_onbekend"].astype(bool)]["n_gemeenten"].astype(int)
     sizes = known.value_counts().sort_index()
     low, high = wilson_interval(len(joint), len(plans))
@@ -403,7 +424,9 @@ def participation(scope: Scope) -> dict:
     n_yes, n_no = int((value == "ja").sum()), int((value == "nee").sum())
     n_unknown = len(plans) - n_yes - n_no
     forms = plans["participatievormen"].fillna("").str.split(";").explode()
-    form_counts = forms[forms != ""].groupby(level=0).unique().explode().value_counts()
+    forms = forms[forms != ""]
+    mentions = pd.DataFrame({"plan": forms.index, "form": forms.to_numpy()}).drop_duplicates()
+    form_counts = mentions["form"].value_counts()  # plans per form, a form named twice counts once
     low, high = wilson_interval(n_yes, len(plans))
     return {
         "n_plans": len(plans),
@@ -433,7 +456,7 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
     """
     flagged = theme_table().set_index("code")["landelijke_prioriteit"].astype(bool)
     codes = [c for c in theme_codes() if flagged[c]]
-    sp = scope.speerpunten.assign(landelijk=scope.speerpunten["thema"].isin(codes))
+    sp = scope.speerpunten.assign(landelijk=is_in(scope.speerpunten["thema"], codes))
     counts = priorities_per_plan(sp, scope.plan_ids, "landelijk", [True, False])
     table = share_table(counts, seed=seed, n_bootstrap=n_bootstrap).loc[True]
     by_niveau = {}

@@ -18,7 +18,6 @@ import pandas as pd
 from .analysis import (
     SMALL_N,
     Scope,
-    category_distribution,
     category_sensitivity,
     check_n_bootstrap,
     joint_plans,
@@ -28,7 +27,7 @@ from .analysis import (
     plan_list,
     rollup_categories,
     sample_summary,
-    theme_distribution,
+    theme_and_category_distribution,
 )
 from .atomic import write_json
 from .errors import PipelineFailed
@@ -146,8 +145,7 @@ def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     (every roll-up), ``niveau`` split, ``labels`` (code -> Dutch label) and ``rollups`` (name -> label)."""
     n_bootstrap = check_n_bootstrap(n_bootstrap)
     small = len(scope.plans) < SMALL_N
-    themes = theme_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
-    categories = category_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
+    themes, categories = theme_and_category_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
     sensitivity = category_sensitivity(scope)
     niveau = niveau_split(scope)
     book = codebook()
