@@ -26,6 +26,8 @@ from ivp.inputs import MAX_CELL, read_input
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
+PROBLEM_FIELDS = {"file", "row", "column", "value", "expected"}
+LOG_FIELDS = {"bestand", "rij", "kolom", "oud", "nieuw", "reden"}
 
 
 # -- inputs built at run time (too large to commit) ----------------------------------------------------
@@ -87,6 +89,9 @@ def test_corpus_has_at_least_25_cases_each_with_input_and_outcome():
         if case["case"] != "no_such_input":
             assert (CORPUS / case.get("input", case["case"])).exists(), case["case"]
         assert case.get("build") is None or case["build"] in BUILDERS, case["case"]
+        # an unquoted comma in a YAML flow mapping silently makes a new key: catch it here
+        assert all(set(p) <= PROBLEM_FIELDS for p in case.get("problems", [])), case["case"]
+        assert all(set(e) <= LOG_FIELDS for e in case.get("log", [])), case["case"]
 
 
 def test_every_corpus_folder_is_a_case():
