@@ -19,7 +19,6 @@ from ivp.autocode import (
     grouped_folds,
     lexicon,
     lexicon_code,
-    neutralise_formula,
     normalise_text,
     parse_lexicon,
     propose,
@@ -447,14 +446,6 @@ def test_spreadsheet_formulas_are_neutralised_in_the_review_file_but_not_in_pipe
     sp = read_out(out, "speerpunten.csv")
     assert '=HYPERLINK("http://x","klik")' in list(sp["speerpunt"])  # data for the pipeline unchanged
     assert clean(read_input(out)).speerpunten["speerpunt"].str.startswith("=").sum() == 1
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+31 6", "'+31 6"), ("-2", "'-2"), ("@cmd", "'@cmd"), ("\tx", "'\tx"),
-    ("Jeugd", "Jeugd"), ("", ""), ("a=b", "a=b"),
-])
-def test_formula_leading_cells_get_an_apostrophe(value, expected):
-    assert neutralise_formula(value) == expected
 
 
 def test_proposed_second_theme_fills_only_an_empty_thema_2(tmp_path):

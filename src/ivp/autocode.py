@@ -39,12 +39,12 @@ from .atomic import write_json, write_text
 from .errors import InputProblem, InvalidInput
 from .inputs import ROW, input_files, read_input
 from .reference import _data_file, theme_codes
+from .spreadsheet import write_csv
 
 METHODS = ("lexicon", "statistisch", "combinatie")
 DEFAULT_METHOD = "lexicon"
 N_SPLITS = 10
 CERTAINTY_BANDS = (0.0, 0.4, 0.6, 0.8, 1.0)  # for the table of agreement by zekerheid_codering
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 OUTPUT_FILES = ("plans.csv", "speerpunten.csv", "te_beoordelen.csv", "codeer_verslag.json")
 HAND, AUTO = "hand", "auto"
 
@@ -524,24 +524,8 @@ def hand_coded(path: Path) -> pd.DataFrame:
     return sp.loc[sp["thema"] != "", ["plan_id", "volgnummer", "speerpunt", "thema", "thema_2"]].reset_index(drop=True)
 
 
-def neutralise_formula(value) -> str:
-    """A cell that a spreadsheet would read as a formula (leading ``=``, ``+``, ``-``, ``@``, tab or
-    carriage return) gets a leading apostrophe, the OWASP CSV-injection rule; other cells unchanged."""
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every text cell passed through ``neutralise_formula`` (numbers untouched)."""
-    out = frame.copy()
-    for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(neutralise_formula)
-    return out
-
-
-def _csv(frame: pd.DataFrame, *, bom: bool = False) -> str:
-    return ("\ufeff" if bom else "") + frame.to_csv(index=False, lineterminator="\n")
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def coded_priorities(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, proposals: pd.DataFrame) -> pd.DataFrame:
@@ -587,7 +571,8 @@ def review_table(coded: pd.DataFrame, raw_rows: pd.Series, proposals: pd.DataFra
 
     Columns: ``plan_id``, ``volgnummer``, ``speerpunt``, ``thema`` (proposal), ``thema_2``,
     ``zekerheid_codering``, ``alternatief``, ``grond``, ``bron_rij`` (row in the input spreadsheet).
-    Formula-leading cells are neutralised: this file is for people, not for the pipeline.
+    Written with ``spreadsheet.write_csv``, which neutralises formula-leading cells: this file is for
+    people, not for the pipeline.
     """
     auto = coded[new]
     table = pd.DataFrame({
@@ -601,7 +586,7 @@ def review_table(coded: pd.DataFrame, raw_rows: pd.Series, proposals: pd.DataFra
     table["_nr"] = pd.to_numeric(table["volgnummer"], errors="coerce")
     table = table.sort_values(["zekerheid_codering", "plan_id", "_nr", "bron_rij"], kind="stable").drop(columns="_nr")
     table["zekerheid_codering"] = table["zekerheid_codering"].map(lambda z: f"{z:.3f}")
-    return neutralised(table.reset_index(drop=True))
+    return table.reset_index(drop=True)
 
 
 def _check_out_dir(input_path: Path, out_dir: Path) -> None:
@@ -682,7 +667,7 @@ def code_input(input_path, out_dir, *, method: str = DEFAULT_METHOD, training_pa
     else:
         write_text(out_dir / "plans.csv", _csv(raw.plans.drop(columns=[ROW])))
     write_text(out_dir / "speerpunten.csv", _csv(coded))
-    write_text(out_dir / "te_beoordelen.csv", _csv(review, bom=True))
+    write_csv(review, out_dir / "te_beoordelen.csv")
     write_json(out_dir / "codeer_verslag.json", summary)
     return summary
 
@@ -755,14 +740,9 @@ def write_evaluation(result: dict, out_dir: Path) -> list[Path]:
     figures = {k: v for k, v in result.items() if k != "voorspellingen"}
     paths = [out_dir / "evaluatie.json"]
     write_json(paths[0], json.loads(json.dumps(figures, default=float)))
-    for name, table in evaluation_tables(result).items():
-        path = out_dir / f"evaluatie_{name}.csv"
-        write_text(path, _csv(table, bom=True))
-        paths.append(path)
-    predictions = result["voorspellingen"].copy()
-    path = out_dir / "evaluatie_voorspellingen.csv"
-    write_text(path, _csv(neutralised(predictions), bom=True))
-    paths.append(path)
+    tables = {**evaluation_tables(result), "voorspellingen": result["voorspellingen"]}
+    for name, table in tables.items():  # tables for people: formula-leading cells neutralised
+        paths.append(write_csv(table, out_dir / f"evaluatie_{name}.csv"))
     return paths
 
 
