@@ -215,6 +215,13 @@ def test_kernbevindingen_state_the_headline_numbers_with_intervals():
     assert "25,0% (95%-BI 8,9–53,2%)" in html  # joint plans, Wilson
     assert "Ten minste 17%" in html  # 2 of 12 plans, over all plans
     assert "28% van de 40 gemeenten" in html
+    assert "De grootste categorie is veilige woon- en leefomgeving (14 speerpunten)." in html
+
+
+def test_largest_category_is_named_from_the_data_and_ties_together():
+    tied = tiny_results(categories={"Ondermijning": {"n": 5, "share": 0.5}, "Overig": {"n": 5, "share": 0.5}})
+    assert report.largest_category_sentence(tied) == "De grootste categorie zijn ondermijning en overig (5 speerpunten elk)."
+    assert report.largest_category_sentence(tiny_results(categories={})) == ""
 
 
 def test_participation_is_stated_as_a_lower_bound_over_all_plans():

@@ -7,6 +7,7 @@ does not change between runs (no date, fixed ids) and needs no font or network t
 from __future__ import annotations
 
 import io
+import textwrap
 
 import matplotlib
 
@@ -25,7 +26,10 @@ STYLE = {
     "svg.hashsalt": "ivp",  # fixed ids in the SVG: identical bytes on every run
     "svg.fonttype": "path",  # text as outlines: no font needed to display it
     "font.family": "DejaVu Sans",  # ships with matplotlib
-    "font.size": 10,
+    "font.size": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10.5,
+    "ytick.labelsize": 11,
     "axes.edgecolor": EDGE,
     "axes.labelcolor": EDGE,
     "xtick.color": EDGE,
@@ -38,8 +42,16 @@ def _style():
     return plt.rc_context({**sns.axes_style("whitegrid"), **STYLE})
 
 
+WIDTH = 5.6  # inches; with 11 pt text the figure stays readable when a 375 px screen scales it down
+LABEL_WIDTH = 22  # characters per line of an axis label
+
+
 def _height(rows: int) -> float:
-    return max(2.0, 0.42 * rows + 1.2)
+    return max(2.2, 0.55 * rows + 1.1)
+
+
+def _wrap(label: str) -> str:
+    return textwrap.fill(str(label), LABEL_WIDTH)
 
 
 def share_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten (%)",
@@ -59,7 +71,7 @@ def share_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten (%)",
             data[column] = pd.to_numeric(data[column], errors="coerce")
     data = data.sort_values("share", ascending=True, kind="stable").reset_index(drop=True)
     with _style():
-        fig, ax = plt.subplots(figsize=(7.0, _height(len(data))), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, _height(len(data))), layout="constrained")
         y = range(len(data))
         share = data["share"].fillna(0) * 100
         low = (data["share"] - data["ci_low"]).clip(lower=0).fillna(0) * 100
@@ -71,13 +83,13 @@ def share_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten (%)",
             if "n" in data.columns and pd.notna(row.get("n")):
                 text += f" (n={int(row['n'])})"
             right = max(_or_zero(row["ci_high"]), _or_zero(row["share"]), _or_zero(row.get("reference")))
-            ax.text(right * 100 + 1.5, i, text, va="center", ha="left", fontsize=9, color=EDGE)
+            ax.text(right * 100 + 1.5, i, text, va="center", ha="left", fontsize=10, color=EDGE)
         if "reference" in data.columns and data["reference"].notna().any():
             ref = data[data["reference"].notna()]
             ax.scatter(ref["reference"] * 100, ref.index, marker="D", s=42, facecolor="white", edgecolor=EDGE,
                        linewidth=1.4, zorder=5, label=reference_label)
-            ax.legend(loc="lower right", frameon=True, fontsize=8)
-        ax.set_yticks(list(y), data["label"].tolist())
+            ax.legend(loc="lower right", frameon=True, fontsize=9)
+        ax.set_yticks(list(y), [_wrap(label) for label in data["label"]])
         highest = max([0.0] + [_or_zero(v) for v in [*data["ci_high"], *data["share"],
                                                        *data.get("reference", pd.Series(dtype=float))]])
         upper = max(10.0, highest * 100 + 18)
@@ -100,26 +112,27 @@ def sensitivity_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten
     categories = list(dict.fromkeys(table["categorie"]))
     rollups = list(dict.fromkeys(table["indeling"]))
     with _style():
-        fig, ax = plt.subplots(figsize=(7.0, _height(len(categories)) + 0.6), layout="constrained")
+        fig, ax = plt.subplots(figsize=(WIDTH, _height(len(categories)) + 1.2), layout="constrained")
         offsets = [(k - (len(rollups) - 1) / 2) * 0.18 for k in range(len(rollups))]
         for k, rollup in enumerate(rollups):
             part = table[table["indeling"] == rollup]
             ys = [categories.index(c) + offsets[k] for c in part["categorie"]]
-            ax.scatter(part["share"] * 100, ys, marker=MARKERS[k % len(MARKERS)], s=46,
-                       facecolor="white" if k % 2 else EDGE, edgecolor=EDGE, linewidth=1.2, label=rollup, zorder=4)
+            ax.scatter(part["share"] * 100, ys, marker=MARKERS[k % len(MARKERS)], s=52,
+                       facecolor="white" if k % 2 else EDGE, edgecolor=EDGE, linewidth=1.2,
+                       label=textwrap.fill(rollup, 60), zorder=4)
         if "reference" in table.columns:
             refs = table.dropna(subset=["reference"]).drop_duplicates("categorie")
             for _, row in refs.iterrows():
                 i = categories.index(row["categorie"])
                 ax.plot([row["reference"] * 100] * 2, [i - 0.4, i + 0.4], linestyle="--", color=EDGE, linewidth=1,
                         label="CCV 2020 (gepubliceerd)" if _ == refs.index[0] else None)
-        ax.set_yticks(range(len(categories)), categories)
+        ax.set_yticks(range(len(categories)), [_wrap(c) for c in categories])
         ax.set_ylim(-0.6, len(categories) - 0.4)
         ax.invert_yaxis()
         ax.set_xlim(0, max(50.0, float(table["share"].max() * 100) + 10 if len(table) else 50.0))
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.25), ncol=1, frameon=False, fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(-0.05, -0.22), ncol=1, frameon=False, fontsize=9)
     return fig
 
 

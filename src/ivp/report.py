@@ -256,6 +256,17 @@ def _category(results: dict, label: str) -> dict:
     return (results.get("categories") or {}).get(label) or {}
 
 
+def largest_category_sentence(results: dict) -> str:
+    """'De grootste categorie is X (n speerpunten).' for the largest CCV category; ties are named together."""
+    cats = category_frame(results)
+    if cats.empty or not cats["n"].max():
+        return ""
+    top = cats[cats["n"] == cats["n"].max()]
+    names = " en ".join(esc(label.lower()) for label in top["label"])
+    verb = "zijn" if len(top) > 1 else "is"
+    return f"De grootste categorie {verb} {names} ({int(top['n'].iloc[0])} speerpunten{' elk' if len(top) > 1 else ''})."
+
+
 def kernbevindingen(results: dict) -> Html:
     """Section 1: five or six sentences with the headline numbers and their 95% intervals."""
     if _empty(results):
@@ -276,11 +287,11 @@ def kernbevindingen(results: dict) -> Html:
     sentences = [
         f"De steekproef telt <strong>{n_plans} plannen</strong> met <strong>{n_sp} speerpunten</strong>, "
         f"uit {results.get('n_municipalities', 0)} gemeenten{coverage}.{m}",
-        f"Het grootste deel van de speerpunten gaat over <strong>veilige woon- en leefomgeving</strong>: "
-        f"{share_with_ci(vwl.get('share'), vwl.get('ci95_cluster'))}; de CCV vond in 2020 "
-        f"{pct(published['category_shares'][VWL], 0)}.{marker(results, 'categories')}",
-        f"<strong>Ondermijning</strong> is het onderwerp van {share_with_ci(ond.get('share'), ond.get('ci95_cluster'))} "
-        f"van de speerpunten (CCV 2020: {pct(published['category_shares'][OND], 0)}).{marker(results, 'categories')}",
+        f"<strong>Veilige woon- en leefomgeving</strong> krijgt {share_with_ci(vwl.get('share'), vwl.get('ci95_cluster'))} "
+        f"van de speerpunten; de CCV vond in 2020 {pct(published['category_shares'][VWL], 0)}.{marker(results, 'categories')}",
+        f"<strong>Ondermijning</strong> krijgt {share_with_ci(ond.get('share'), ond.get('ci95_cluster'))} "
+        f"(CCV 2020: {pct(published['category_shares'][OND], 0)}). {largest_category_sentence(results)}"
+        f"{marker(results, 'categories')}",
         f"{share_with_ci(joint.get('share'), joint.get('ci95_wilson'))} van de plannen is door twee of meer "
         f"gemeenten samen opgesteld (CCV/VNG 2020: ongeveer {pct(published['joint_plan_share'], 0)})."
         f"{marker(results, 'joint_plans')}",
@@ -376,7 +387,7 @@ def themas(results: dict) -> Html:
           interval([r.wilson_low, r.wilson_high]), f"{r.n_plans} ({pct(r.plan_share, 0)})", Html(m)]
          for r in themes.itertuples()],
         caption="Speerpunten per hoofdthema; de laatste kolom: plannen met ten minste één speerpunt op het thema",
-        numeric={1, 2, 5})
+        numeric={1, 2, 3, 4, 5})
     cats = category_frame(results)
     mc = marker(results, "categories")
     body += "<h3>Categorieën van de CCV-analyse 2020</h3>"
@@ -392,7 +403,7 @@ def themas(results: dict) -> Html:
                   [[r.label, r.themes, r.n, pct(r.share), interval([r.ci_low, r.ci_high]),
                     interval([r.wilson_low, r.wilson_high]), "" if pd.isna(r.reference) else pct(r.reference, 0),
                     Html(mc)] for r in cats.itertuples()],
-                  caption="Speerpunten per CCV-categorie", numeric={2, 3, 6})
+                  caption="Speerpunten per CCV-categorie", numeric={2, 3, 4, 5, 6})
     sens = sensitivity_frame(results)
     if len(sens):
         body += "<h3>Gevoeligheid voor de indeling</h3>"
