@@ -301,11 +301,11 @@ def test_index_links_reports_and_names_failed_jobs(tmp_path):
                               {("2020", "P10"): f"03_samenwerking.ipynb, cel 3: ValueError: {HOSTILE}",
                                ("2024", "nationaal"): "02_themas.ipynb, cel 4: KeyError: 'x'"})
     html = path.read_text(encoding="utf-8")
-    assert '<a href="2020/G40/rapport.html">rapport</a>' in html
-    assert '<a href="2020/P10/rapport.html">rapport</a>' in html
+    assert '<a href="2020/G40/rapport.html">G40</a>' in html
+    assert '<a href="2020/P10/rapport.html">P10</a>' in html
     assert "laatste run mislukt: 03_samenwerking.ipynb, cel 3: ValueError: &lt;script&gt;" in html
     assert "(vorig rapport behouden)" in html
-    assert "geen rapport" in html  # 2024/nationaal failed without an earlier report
+    assert "nationaal (geen rapport)" in html  # 2024/nationaal failed without an earlier report
     assert "not-a-cohort" not in html
     assert "70,0% (95%-BI 50,0–85,0%)" in html
     assert "<script" not in html

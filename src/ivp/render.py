@@ -114,22 +114,22 @@ def index_html(rows: list[dict]) -> str:
         vwl = (res.get("categories") or {}).get(report.VWL) or {}
         ond = (res.get("categories") or {}).get(report.OND) or {}
         joint = res.get("joint_plans") or {}
-        link = (report.Html(f'<a href="{report.esc(row["href"])}">rapport</a>') if row["href"]
-                else "geen rapport")
+        cohort = (report.Html(f'<a href="{report.esc(row["href"])}">{report.esc(row["cohort"])}</a>')
+                  if row["href"] else report.Html(f'{report.esc(row["cohort"])} (geen rapport)'))
         status = report.Html(f'<span class="mislukt">laatste run mislukt: {report.esc(row["fout"])}</span>'
                              + (" (vorig rapport behouden)" if row["href"] else "")) if row["fout"] else "ok"
         mark = report.Html(report.marker(res)) if res else ""
         table_rows.append([
-            row["peiljaar"], row["cohort"], link, res.get("n_plans", "–"), res.get("n_priorities", "–"),
+            row["peiljaar"], cohort, res.get("n_plans", "–"), res.get("n_priorities", "–"),
             report.share_with_ci(vwl.get("share"), vwl.get("ci95_cluster")) if res else "–",
             report.share_with_ci(ond.get("share"), ond.get("ci95_cluster")) if res else "–",
             report.share_with_ci(joint.get("share"), joint.get("ci95_wilson")) if res else "–",
             mark, status,
         ])
     table = report.table(
-        ["peiljaar", "cohort", "rapport", "plannen", "speerpunten", f"{report.VWL}", report.OND,
+        ["peiljaar", "cohort (rapport)", "plannen", "speerpunten", report.VWL, report.OND,
          "gezamenlijke plannen", "", "status"],
-        table_rows, caption="Rapporten per peiljaar en cohort, met de kopcijfers (95%-BI)", numeric={3, 4})
+        table_rows, caption="Rapporten per peiljaar en cohort, met de kopcijfers (95%-BI)", numeric={2, 3})
     return (
         "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
