@@ -127,20 +127,20 @@ def pattern_draw_totals(numerators: np.ndarray, denominators: np.ndarray, n_resa
     t = table or patterns(numerators, denominators)
     n = len(denominators)
     per_size = rng.multinomial(n, t["size_plans"] / n, size=n_resamples)
-    remaining = per_size[:, t["cell_size"]]
-    cell_totals = np.zeros(remaining.shape)
+    remaining = per_size.T[t["cell_size"]]  # cells x resamples: plans of the cell not yet placed
+    drawn = np.empty((len(t["cell"]), n_resamples))  # entries x resamples: plans drawn per pattern
     for rank in range(int(t["rank"].max()) + 1):  # a loop over pattern positions, not resamples
         entries = np.flatnonzero(t["rank"] == rank)
         cols = t["cell"][entries]
-        drawn = remaining[:, cols]
+        now = remaining[cols]
         draw = ~t["last"][entries]
         if draw.any():
-            drawn[:, draw] = rng.binomial(drawn[:, draw], t["p"][entries[draw]])
-        remaining[:, cols] -= drawn
-        cell_totals[:, cols] += drawn * t["value"][entries]
-    quantity = np.zeros((len(t["cell_size"]), numerators.shape[1]))
-    quantity[np.arange(len(t["cell_size"])), t["cell_quantity"]] = 1.0
-    return cell_totals @ quantity, per_size @ t["sizes"]
+            now[draw] = rng.binomial(now[draw], t["p"][entries[draw]][:, None])
+        remaining[cols] -= now
+        drawn[entries] = now
+    weights = np.zeros((numerators.shape[1], len(t["cell"])))
+    weights[t["cell_quantity"][t["cell"]], np.arange(len(t["cell"]))] = t["value"]
+    return (weights @ drawn).T, per_size @ t["sizes"]
 
 
 def distinct_columns(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
