@@ -6,26 +6,20 @@ report differ in one line only (``run_time_line``)."""
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import subprocess
 from importlib import metadata, resources
 from pathlib import Path
 
 from . import __version__
+from .inputs import sha256
 
 KEY_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
                 "pandera", "pyarrow")
 REFERENCE_FILES = ("gemeenten_2020.csv", "gemeente_namen.csv", "cohorten.csv", "codebook.yaml")
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of the bytes of ``path``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256_file = sha256  # one checksum for input files and provenance (ivp.inputs.sha256)
 
 
 def source_root() -> Path:
