@@ -22,10 +22,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .clean import Cleaned, read_processed
 from .errors import InputProblem, InvalidInput
-from .reference import COHORTS, codebook, cohort_size, theme_codes, theme_table
+from .reference import COHORTS, codebook, cohort_size, theme_codes
 from .stats import N_BOOTSTRAP, cluster_bootstrap_ratios, share, wilson_interval
 from .validate import LEVELS, PARTICIPATION_FORMS
 
@@ -143,7 +145,7 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
     plans = data.plans[in_cohort(data.plans, cohort)]
     status = period_status(plans, year)
     chosen = plans[status == IN].sort_values("plan_id", kind="stable").reset_index(drop=True)
-    ids = set(chosen["plan_id"])
+    ids = chosen["plan_id"]
     gemeenten = data.plan_gemeenten[is_in(data.plan_gemeenten["plan_id"], ids)].reset_index(drop=True)
     speerpunten = data.speerpunten[is_in(data.speerpunten["plan_id"], ids)].reset_index(drop=True)
     return Scope(cohort, str(peiljaar).strip().casefold() if year is None else str(year), chosen, gemeenten,
@@ -156,9 +158,27 @@ def load_scope(processed_path, cohort: str, peiljaar) -> Scope:
     return select_scope(read_processed(Path(processed_path)), cohort, peiljaar)
 
 
+def positions(values: pd.Series, keys) -> np.ndarray:
+    """Integer array: the position of each of ``values`` in ``keys`` (any collection of distinct values
+    of the same type), -1 where it is not there. A hash lookup in Arrow, so no Python object per value;
+    a missing value is never found."""
+    if isinstance(keys, pd.Index):
+        keys = keys.to_series()
+    elif not isinstance(keys, (pd.Series, np.ndarray, list)):
+        keys = list(keys)
+    values = pa.array(values, from_pandas=True)
+    keys = pa.array(keys, from_pandas=True)
+    if pa.types.is_null(values.type):  # no value at all (empty or all missing)
+        return np.full(len(values), -1)
+    if keys.type != values.type:
+        keys = keys.cast(values.type)
+    found = pc.index_in(values, value_set=keys, skip_nulls=True).fill_null(-1)
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def is_in(values: pd.Series, allowed) -> np.ndarray:
-    """Boolean array: which ``values`` are in ``allowed`` (a hash lookup; missing values are not)."""
-    return pd.Index(list(allowed), dtype=object).get_indexer(values.astype(object)) >= 0
+    """Boolean array: which ``values`` are in ``allowed`` (see ``positions``)."""
+    return positions(values, allowed) >= 0
 
 
 # --- 1. sample ---------------------------------------------------------------------------------
@@ -185,7 +205,7 @@ def sample_summary(scope: Scope) -> dict:
     """
     covered = covered_municipalities(scope.gemeenten, scope.cohort)
     size = cohort_size(scope.cohort)
-    with_priorities = set(scope.speerpunten["plan_id"])
+    with_priorities = scope.speerpunten["plan_id"].unique()
     return {
         "n_plans": len(scope.plans),
         "n_priorities": len(scope.speerpunten),
@@ -206,11 +226,16 @@ def sample_summary(scope: Scope) -> dict:
 def plan_list(scope: Scope) -> pd.DataFrame:
     """The plans in scope as the report lists them: ``plan_id``, ``titel``, ``gemeenten``,
     ``periode_start``, ``periode_eind``, ``gezamenlijk``, ``n_speerpunten``, ``zekerheid``, ``bron_url``."""
-    counts = scope.speerpunten.groupby("plan_id").size()
     out = scope.plans[["plan_id", "titel", "gemeenten", "periode_start", "periode_eind", "gezamenlijk",
                        "zekerheid", "bron_url"]].copy()
-    out.insert(6, "n_speerpunten", out["plan_id"].map(counts).fillna(0).astype(int))
+    out.insert(6, "n_speerpunten", speerpunten_per_plan(scope.speerpunten, out["plan_id"]))
     return out
+
+
+def speerpunten_per_plan(speerpunten: pd.DataFrame, plan_ids) -> np.ndarray:
+    """Number of speerpunten (rows with column ``plan_id``) of each of ``plan_ids``, in that order."""
+    row = positions(speerpunten["plan_id"], plan_ids)
+    return np.bincount(row[row >= 0], minlength=len(plan_ids))
 
 
 def _value_counts(values: pd.Series) -> dict[str, int]:
@@ -230,9 +255,9 @@ def priorities_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels
     Returns:
         an int DataFrame indexed by ``plan_id`` with one column per level.
     """
-    plans, levels = pd.Index(plan_ids, name="plan_id"), pd.Index(list(levels), dtype=object)
-    row = plans.get_indexer(speerpunten["plan_id"])
-    col = levels.get_indexer(speerpunten[column].astype(object))
+    plans, levels = pd.Index(plan_ids, name="plan_id"), list(levels)
+    row = positions(speerpunten["plan_id"], plans)
+    col = positions(speerpunten[column], levels)
     keep = (row >= 0) & (col >= 0)
     flat = np.bincount(row[keep] * len(levels) + col[keep], minlength=len(plans) * len(levels))
     return pd.DataFrame(flat.reshape(len(plans), len(levels)), index=plans, columns=list(levels))
@@ -285,26 +310,26 @@ def rollup_categories(rollup: str | None = None) -> dict[str, list[str]]:
 def category_counts(theme_counts: pd.DataFrame, rollup: str | None = None) -> pd.DataFrame:
     """Per-plan speerpunten per category, summed from per-plan theme counts (plans x theme codes)."""
     categories = rollup_categories(rollup)
-    out = pd.DataFrame({label: theme_counts[codes].sum(axis=1) for label, codes in categories.items()},
-                       index=theme_counts.index)
-    out.columns.name = "categorie"
-    return out
+    member = np.array([[code in codes for codes in categories.values()] for code in theme_counts.columns],
+                      dtype=np.int64).reshape(theme_counts.shape[1], len(categories))  # themes x categories
+    return pd.DataFrame(theme_counts.to_numpy() @ member, index=theme_counts.index,
+                        columns=pd.Index(list(categories), name="categorie"))
 
 
 def theme_and_category_distribution(scope: Scope, *, rollup: str | None = None, seed: int,
                                     n_bootstrap: int = N_BOOTSTRAP) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tables of ``theme_distribution`` and ``category_distribution`` from one bootstrap: the same
-    resamples of plans serve themes and categories, so their intervals are consistent and the (costly)
-    bootstrap runs once."""
+    """The tables of ``theme_distribution`` and ``category_distribution`` from one bootstrap call: a
+    category that holds one theme gets exactly that theme's interval, and the (costly) bootstrap runs
+    once."""
     themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
     categories = category_counts(themes, rollup)
     both = share_table(pd.concat([themes, categories], axis=1), totals=themes.sum(axis=1), seed=seed,
                        n_bootstrap=n_bootstrap)
     theme_rows = both.iloc[: themes.shape[1]].rename_axis("thema")
-    labels = theme_table().set_index("code")["label_nl"]
-    theme_rows.insert(0, "label", labels.reindex(theme_rows.index))
-    second = scope.speerpunten["thema_2"].fillna("").value_counts()
-    theme_rows["n_thema_2"] = second.reindex(theme_rows.index, fill_value=0).astype(int)
+    labels = {t["code"]: t["label_nl"] for t in codebook()["themes"]}
+    theme_rows.insert(0, "label", [labels.get(code) for code in theme_rows.index])
+    col = positions(scope.speerpunten["thema_2"], list(theme_rows.index))
+    theme_rows["n_thema_2"] = np.bincount(col[col >= 0], minlength=len(theme_rows))
     category_rows = both.iloc[themes.shape[1]:].rename_axis("categorie")
     category_rows.insert(0, "themes", ["+".join(c) for c in rollup_categories(rollup).values()])
     return theme_rows, category_rows
@@ -340,10 +365,12 @@ def category_sensitivity(scope: Scope) -> pd.DataFrame:
     """
     total = len(scope.speerpunten)
     columns = {}
-    per_theme = scope.speerpunten["thema"].value_counts()
+    codes = theme_codes()
+    col = positions(scope.speerpunten["thema"], codes)
+    per_theme = dict(zip(codes, np.bincount(col[col >= 0], minlength=len(codes)).tolist()))
     for name in codebook()["rollups"]:
-        counts = pd.Series({label: int(per_theme.reindex(codes, fill_value=0).sum())
-                            for label, codes in rollup_categories(name).items()})
+        counts = pd.Series({label: sum(per_theme[c] for c in members)
+                            for label, members in rollup_categories(name).items()}, dtype=np.int64)
         columns[name] = counts / total if total else counts * np.nan
     table = pd.DataFrame(columns)
     table.index.name = "categorie"
@@ -381,9 +408,9 @@ def joint_plans(scope: Scope) -> dict:
     """
     plans = scope.plans
     joint = plans[plans["gezamenlijk"].astype(bool)]
-    joint_ids = set(joint["plan_id"])
     covered = covered_municipalities(scope.gemeenten, scope.cohort)
-    in_joint = covered_municipalities(scope.gemeenten[is_in(scope.gemeenten["plan_id"], joint_ids)], scope.cohort)
+    in_joint = covered_municipalities(scope.gemeenten[is_in(scope.gemeenten["plan_id"], joint["plan_id"])],
+                                      scope.cohort)
     known = joint[~joint["partners_onbekend"].astype(bool)]["n_gemeenten"].astype(int)
     sizes = known.value_counts().sort_index()
     low, high = wilson_interval(len(joint), len(plans))
@@ -423,10 +450,9 @@ def participation(scope: Scope) -> dict:
     value = plans["burgerparticipatie"].fillna("onbekend")
     n_yes, n_no = int((value == "ja").sum()), int((value == "nee").sum())
     n_unknown = len(plans) - n_yes - n_no
-    forms = plans["participatievormen"].fillna("").str.split(";").explode()
-    forms = forms[forms != ""]
-    mentions = pd.DataFrame({"plan": forms.index, "form": forms.to_numpy()}).drop_duplicates()
-    form_counts = mentions["form"].value_counts()  # plans per form, a form named twice counts once
+    listed = ";" + plans["participatievormen"].fillna("").astype(str) + ";"
+    # plans per form: a plan whose ;-separated list holds the form (named twice, it counts once)
+    form_counts = {f: int(listed.str.contains(f";{f};", regex=False).sum()) for f in PARTICIPATION_FORMS}
     low, high = wilson_interval(n_yes, len(plans))
     return {
         "n_plans": len(plans),
@@ -435,7 +461,7 @@ def participation(scope: Scope) -> dict:
         "ci95_wilson_at_least": [low, high],
         "n_known": n_yes + n_no,
         "share_among_known": share(n_yes, n_yes + n_no),
-        "forms": {f: int(form_counts.get(f, 0)) for f in PARTICIPATION_FORMS},
+        "forms": form_counts,
         "indicatief": len(plans) < SMALL_N,
         "among_known_indicatief": n_yes + n_no < SMALL_N,
         "forms_indicatief": n_yes < SMALL_N,
@@ -454,16 +480,20 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
         ``plan_ci95_wilson``, ``themes`` (the codes), ``by_theme`` (speerpunten per code),
         ``by_niveau`` ({niveau: {n_priorities, n, share}}), ``indicatief``.
     """
-    flagged = theme_table().set_index("code")["landelijke_prioriteit"].astype(bool)
-    codes = [c for c in theme_codes() if flagged[c]]
-    sp = scope.speerpunten.assign(landelijk=is_in(scope.speerpunten["thema"], codes))
-    counts = priorities_per_plan(sp, scope.plan_ids, "landelijk", [True, False])
-    table = share_table(counts, seed=seed, n_bootstrap=n_bootstrap).loc[True]
-    by_niveau = {}
-    for level in LEVELS:
-        rows = sp[sp["niveau"] == level]
-        by_niveau[level] = {"n_priorities": len(rows), "n": int(rows["landelijk"].sum()),
-                            "share": share(rows["landelijk"].sum(), len(rows))}
+    codes = [t["code"] for t in codebook()["themes"] if bool(t["landelijke_prioriteit"])]
+    sp = scope.speerpunten
+    landelijk = is_in(sp["thema"], codes)
+    counts = priorities_per_plan(pd.DataFrame({"plan_id": sp["plan_id"], "landelijk": landelijk}),
+                                 scope.plan_ids, "landelijk", [True, False])
+    table = share_table(counts.iloc[:, [0]], totals=counts.sum(axis=1), seed=seed,  # the True column
+                        n_bootstrap=n_bootstrap).loc[True]
+    level = positions(sp["niveau"], list(LEVELS))
+    known = level >= 0
+    per_level = np.bincount(level[known], minlength=len(LEVELS))
+    flagged_per_level = np.bincount(level[known & landelijk], minlength=len(LEVELS))
+    by_niveau = {name: {"n_priorities": int(n), "n": int(k), "share": share(k, n)}
+                 for name, n, k in zip(LEVELS, per_level, flagged_per_level)}
+    theme = positions(sp["thema"], codes)
     return {
         "n": int(table["n"]),
         "n_priorities": len(sp),
@@ -475,7 +505,7 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
         "plan_share": table["plan_share"],
         "plan_ci95_wilson": [table["plan_wilson_low"], table["plan_wilson_high"]],
         "themes": codes,
-        "by_theme": {c: int((sp["thema"] == c).sum()) for c in codes},
+        "by_theme": dict(zip(codes, np.bincount(theme[theme >= 0], minlength=len(codes)).tolist())),
         "by_niveau": by_niveau,
         "indicatief": len(scope.plans) < SMALL_N,
     }

@@ -65,6 +65,9 @@ INTERVALS = (
 def jsonable(value):
     """``value`` with numpy/pandas scalars turned into Python ones, NaN/NA into None, tuples and arrays
     into lists and floats rounded to ``DECIMALS`` places (recursively through dicts and lists)."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:  # most leaves: nothing to convert
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray, pd.Index)):
@@ -120,9 +123,14 @@ def _job(scope: Scope, **parameters) -> dict:
 
 def sample_section(scope: Scope) -> dict:
     """``steekproef.json``: ``sample_summary`` plus the list of plans in scope (``plannen``)."""
-    plans = plan_list(scope)
-    return {**_job(scope), **sample_summary(scope),
-            "plannen": plans.astype(object).where(plans.notna(), None).to_dict(orient="records")}
+    return {**_job(scope), **sample_summary(scope), "plannen": records(plan_list(scope))}
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as dicts of Python values (column -> value), a missing value as None."""
+    columns = {name: frame[name].astype(object).where(frame[name].notna(), None).tolist()
+               for name in frame.columns}
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
 def _share_rows(table: pd.DataFrame, *, indicatief: bool, extra: tuple[str, ...] = ()) -> dict:
