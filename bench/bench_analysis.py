@@ -1,0 +1,202 @@
+"""Benchmark of the analysis functions at the shipped size and at about 100 x (issue #6, scale).
+
+Usage (from the project folder)::
+
+    .venv/bin/python bench/bench_analysis.py                 # shipped sample vs 10,000 synthetic plans
+    .venv/bin/python bench/bench_analysis.py --repeats 15 --plans 20000 --peiljaar alle
+
+What is timed: the work of the analysis notebooks 02-04 for one job (by default peiljaar 2020, cohort
+nationaal: the largest scope of the default run), without displaying tables: ``load_scope`` (reading
+data/processed and selecting the scope), every section function, and ``save_section`` (the JSON files,
+written to a temporary folder). The cluster-bootstrap rows time its two exact samplers on the job's
+theme table (``plans`` draws plans, ``patterns`` draws pattern counts; ``auto`` picks one and is what
+the analysis uses).
+
+How: one Python process holds both sizes; after a warm-up, every round runs every step once at each
+size, so a busy moment of the machine slows both sizes alike and the ratio stays fair. Reported: median,
+min and max wall time over the rounds and the ratio of the medians; next to it the ratio of the median
+CPU times of the process, which other work on the machine disturbs less. Memory: the peak of allocations
+during one run of the step (tracemalloc), and per size the maximum resident set size of a fresh process
+that runs the whole job once (which includes Python, pandas and numpy themselves).
+
+The synthetic input is made with ``ivp.synth`` into a temporary folder and deleted afterwards; it is
+never report data and never committed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED, N_BOOTSTRAP = 20200525, 2000
+MIB = 1024 * 1024
+JOB = "job: notebooks 02-04"
+
+
+def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
+    """The timed steps: name -> function of no arguments (each does what its notebook cell does)."""
+    import pandas as pd
+
+    from ivp.analysis import category_counts, load_scope, priorities_per_plan
+    from ivp.clean import read_processed
+    from ivp.reference import theme_codes
+    from ivp.results import (cooperation_section, priorities_section, sample_section, save_section,
+                             themes_section)
+    from ivp.stats import cluster_bootstrap_ratios
+
+    scope = load_scope(processed, cohort, peiljaar)
+    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    both = pd.concat([themes, category_counts(themes)], axis=1).to_numpy(dtype=float)
+    totals = themes.sum(axis=1).to_numpy(dtype=float)
+
+    def nb02():
+        s = load_scope(processed, cohort, peiljaar)
+        save_section(out, "steekproef", sample_section(s))
+        save_section(out, "themas", themes_section(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
+
+    def nb03():
+        save_section(out, "samenwerking", cooperation_section(load_scope(processed, cohort, peiljaar)))
+
+    def nb04():
+        s = load_scope(processed, cohort, peiljaar)
+        save_section(out, "landelijke_prioriteiten", priorities_section(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
+
+    def bootstrap(method):
+        return lambda: cluster_bootstrap_ratios(both, totals, n_resamples=N_BOOTSTRAP, seed=SEED, method=method)
+
+    return {
+        "read_processed": lambda: read_processed(processed),
+        "load_scope (read + select)": lambda: load_scope(processed, cohort, peiljaar),
+        "sample_section": lambda: sample_section(scope),
+        "themes_section": lambda: themes_section(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
+        "cooperation_section": lambda: cooperation_section(scope),
+        "priorities_section": lambda: priorities_section(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
+        "notebook 02 (load, 2 sections, save)": nb02,
+        "notebook 03 (load, 1 section, save)": nb03,
+        "notebook 04 (load, 1 section, save)": nb04,
+        JOB: lambda: (nb02(), nb03(), nb04()),
+        "bootstrap themes, sampler auto": bootstrap("auto"),
+        "bootstrap themes, sampler plans": bootstrap("plans"),
+        "bootstrap themes, sampler patterns": bootstrap("patterns"),
+    }, {"plans": len(scope.plans), "speerpunten": len(scope.speerpunten)}
+
+
+def timings(folders: dict[str, Path], repeats: int, cohort: str, peiljaar: str) -> dict:
+    """Seconds per size and step over ``repeats`` interleaved rounds, tracemalloc peaks, scope sizes."""
+    with tempfile.TemporaryDirectory(prefix="ivp-bench-out-") as tmp:
+        todo, sizes = {}, {}
+        for size, folder in folders.items():
+            todo[size], sizes[size] = steps(folder, Path(tmp) / size, cohort, peiljaar)
+        for size in todo:  # warm-up: first-call imports and caches
+            for step in todo[size].values():
+                step()
+        times = {size: {name: [] for name in todo[size]} for size in todo}
+        cpu = {size: {name: [] for name in todo[size]} for size in todo}
+        for _ in range(repeats):
+            for name in todo["shipped"]:
+                for size in todo:
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    todo[size][name]()
+                    times[size][name].append(time.perf_counter() - start)
+                    cpu[size][name].append(time.process_time() - start_cpu)
+        peaks = {size: {} for size in todo}
+        for size in todo:
+            for name, step in todo[size].items():
+                tracemalloc.start()
+                step()
+                peaks[size][name] = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+    return {"times": times, "cpu": cpu, "peaks": peaks, "sizes": sizes}
+
+
+def job_maxrss(processed: Path, cohort: str, peiljaar: str) -> int:
+    """Maximum resident set size (bytes) of a fresh Python process that runs the job once."""
+    code = ("import resource, sys, tempfile; sys.path.insert(0, sys.argv[1]); import bench_analysis as b; "
+            "from pathlib import Path\n"
+            "with tempfile.TemporaryDirectory() as tmp:\n"
+            "    b.steps(Path(sys.argv[2]), Path(tmp), sys.argv[3], sys.argv[4])[0][b.JOB]()\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(processed), cohort, peiljaar],
+                          check=True, capture_output=True, text=True, cwd=ROOT)
+    return int(done.stdout.split()[-1])
+
+
+def prepare(tmp: Path, n_plans: int, seed: int, sample: Path) -> dict[str, Path]:
+    """Clean the shipped sample and a synthetic input of ``n_plans`` plans into ``tmp``."""
+    from ivp.clean import clean_input
+    from ivp.synth import write_synthetic
+
+    clean_input(sample, tmp / "shipped")
+    write_synthetic(tmp / "synth-raw", n_plans, seed, sample)
+    clean_input(tmp / "synth-raw", tmp / "large")
+    return {"shipped": tmp / "shipped", "large": tmp / "large"}
+
+
+def _cell(runs: list[float]) -> str:
+    return f"{statistics.median(runs):7.3f} ({min(runs):.3f}-{max(runs):.3f})"
+
+
+def table(result: dict, rss: dict[str, int]) -> str:
+    """The benchmark table: per step median (min-max) seconds at both sizes, ratio of medians, peaks."""
+    times, cpu, peaks = result["times"], result["cpu"], result["peaks"]
+    head = (f"{'step':38} {'shipped s: median (min-max)':>28} {'large s: median (min-max)':>28} "
+            f"{'large/shipped':>13} {'(CPU time)':>10} {'peak MiB shipped':>16} {'peak MiB large':>14}")
+    lines = [head, "-" * len(head)]
+    for name, runs in times["shipped"].items():
+        ratio = statistics.median(times["large"][name]) / statistics.median(runs)
+        cpu_ratio = statistics.median(cpu["large"][name]) / max(statistics.median(cpu["shipped"][name]), 1e-9)
+        lines.append(f"{name:38} {_cell(runs):>28} {_cell(times['large'][name]):>28} {ratio:13.2f} "
+                     f"{cpu_ratio:10.2f} {peaks['shipped'][name] / MIB:16.1f} {peaks['large'][name] / MIB:14.1f}")
+    lines.append("-" * len(head))
+    lines.append(f"{'max RSS of a process running the job':38} {'':>28} {'':>28} {'':>13} {'':>10} "
+                 f"{rss['shipped'] / MIB:16.0f} {rss['large'] / MIB:14.0f}")
+    return "\n".join(lines)
+
+
+def _load() -> str:
+    """The 1-minute load average: other work on the machine makes every timing slower."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plans", type=int, default=10_000, help="synthetic plans for the large size")
+    parser.add_argument("--seed", type=int, default=1, help="seed of ivp synth")
+    parser.add_argument("--repeats", type=int, default=9, help="timed rounds (at least 5)")
+    parser.add_argument("--cohort", default="nationaal", help="cohort of the timed job")
+    parser.add_argument("--peiljaar", default="2020", help="peiljaar of the timed job ('alle': every plan)")
+    parser.add_argument("--sample", type=Path, default=ROOT / "data" / "raw", help="the shipped sample")
+    args = parser.parse_args(argv)
+    if args.repeats < 5:
+        parser.error("--repeats must be at least 5 (medians, not single runs)")
+    load_before = _load()
+    with tempfile.TemporaryDirectory(prefix="ivp-bench-") as tmp:
+        folders = prepare(Path(tmp), args.plans, args.seed, args.sample)
+        rss = {size: job_maxrss(folder, args.cohort, args.peiljaar) for size, folder in folders.items()}
+        result = timings(folders, args.repeats, args.cohort, args.peiljaar)
+    import numpy as np
+    import pandas as pd
+
+    s, g = result["sizes"]["shipped"], result["sizes"]["large"]
+    print(f"Analysis functions, job (peiljaar {args.peiljaar}, {args.cohort}), {N_BOOTSTRAP} bootstrap resamples, "
+          f"{args.repeats} interleaved timed rounds after a warm-up; wall time in seconds.")
+    print(f"shipped: {s['plans']} plans / {s['speerpunten']} speerpunten in scope; large (ivp synth --plans "
+          f"{args.plans} --seed {args.seed}): {g['plans']} plans / {g['speerpunten']} speerpunten in scope.")
+    print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+          f"{os.cpu_count()} CPUs, {platform.machine()}; load average before/after: {load_before}/{_load()}.\n")
+    print(table(result, rss))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
