@@ -13,6 +13,7 @@ from . import __version__
 from .atomic import staged_dir
 from .errors import InputProblem, InvalidInput
 from .inputs import ROW, RawInput, log_entry, read_input, sha256
+from .paths import output_problems
 from .reference import (
     MEMBERSHIP_COHORTS,
     codebook,
@@ -251,7 +252,12 @@ def write_processed(cleaned: Cleaned, manifest: dict, out: Path) -> list[Path]:
 
 
 def clean_input(path: Path, out: Path | None = None, *, require_thema: bool = True) -> Cleaned:
-    """Read, clean and (when ``out`` is given) write the input at ``path``."""
+    """Read, clean and (when ``out`` is given) write the input at ``path``.
+
+    An ``out`` that is the input, lies inside it or contains it is refused before anything is read
+    (writing ``out`` replaces that folder as a whole)."""
+    if out is not None and (refused := output_problems(path, [("--out", Path(out), True)])):
+        raise InvalidInput(refused)
     raw = read_input(Path(path))
     cleaned = clean(raw, require_thema=require_thema)
     if out is not None:
