@@ -21,6 +21,7 @@ import papermill as pm
 from . import provenance
 from .atomic import staged_dir, write_json, write_text
 from .errors import NotebookFailure, PipelineFailed
+from .paths import check_run_outputs
 from .reference import COHORTS
 
 KERNEL = "ivp"
@@ -274,6 +275,7 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     run_started = provenance.now_utc()
     started = time.monotonic()
     jobs = config.jobs()
+    check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs])  # input never inside
     progress(f"ivp run: {len(jobs)} taken (peiljaar {', '.join(config.peiljaren)} × {', '.join(config.cohorts)})")
     progress(f"[opschonen] {config.data} -> {config.processed}")
     run_clean(Path(config.data), Path(config.processed), out / "notebooks", kernel=config.kernel,
