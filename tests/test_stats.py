@@ -182,9 +182,11 @@ def test_exact_distribution_of_two_opposite_plans_is_one_quarter_each_way():
     assert exact == pytest.approx({(4.0, 4.0): 0.25, (2.0, 4.0): 0.5, (0.0, 4.0): 0.25})
 
 
+@pytest.mark.parametrize("scale", (1.0, 0.5), ids=("counts", "fractions"))
 @pytest.mark.parametrize("quantity", (0, 1))
-def test_pattern_sampler_draws_each_quantity_from_the_exact_bootstrap_distribution(quantity):
-    num, den = SMALL[:, [quantity]], SMALL[:, 2]
+def test_pattern_sampler_draws_each_quantity_from_the_exact_bootstrap_distribution(quantity, scale):
+    # counts take a fast path in ``patterns``; other values (here halves) are grouped by factorising
+    num, den = SMALL[:, [quantity]] * scale, SMALL[:, 2]
     exact = exact_bootstrap_distribution(num, den)
     totals, dens = pattern_draw_totals(num, den, 40_000, np.random.default_rng(2024))
     sampled = [(float(t), float(d)) for t, d in zip(totals[:, 0], dens)]

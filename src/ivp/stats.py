@@ -88,7 +88,11 @@ def patterns(numerators: np.ndarray, denominators: np.ndarray) -> dict:
     """
     k = numerators.shape[1]
     size_of, sizes = pd.factorize(denominators, sort=True)
-    value_of, values = pd.factorize(numerators.ravel(), sort=True)
+    counts = numerators.astype(np.int64)
+    if numerators.size and (counts == numerators).all() and 0 <= counts.min() and counts.max() < 2**20:
+        value_of, values = counts.ravel(), np.arange(counts.max() + 1, dtype=float)  # counts: no sort
+    else:
+        value_of, values = pd.factorize(numerators.ravel(), sort=True)
     cell_of = (np.arange(k)[None, :] * len(sizes) + size_of.reshape(-1, 1)).ravel()
     key_of, keys = pd.factorize(cell_of * len(values) + value_of, sort=True)
     plans = np.bincount(key_of, minlength=len(keys))
