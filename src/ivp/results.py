@@ -56,7 +56,9 @@ SCOPE_RULE = (
 INTERVALS = (
     "Wilson: 95%-betrouwbaarheidsinterval dat speerpunten (of plannen) als onafhankelijke eenheden behandelt. "
     "Clusterbootstrap: 95%-percentielinterval over {n} trekkingen van plannen met teruglegging (seed {seed}); "
-    "speerpunten van één plan hangen samen, dus dit interval is voor aandelen van speerpunten het eerlijke."
+    "speerpunten van één plan hangen samen, dus dit interval is voor aandelen van speerpunten het eerlijke. "
+    "Bij veel plannen trekt ivp per trekking hoe vaak elk patroon van plannen (aantal speerpunten, aantal "
+    "daarvan in het thema) voorkomt in plaats van elk plan apart: dat geeft precies dezelfde verdeling."
 )
 
 
