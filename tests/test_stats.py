@@ -123,6 +123,12 @@ def test_cluster_bootstrap_without_plans_gives_nan_interval(method):
     assert np.isnan(result).all()
 
 
+@pytest.mark.parametrize("method", ("auto", *SAMPLERS))
+def test_cluster_bootstrap_of_no_quantities_is_an_empty_table(method):
+    result = cluster_bootstrap_ratios(np.zeros((5, 0)), np.ones(5), n_resamples=2000, seed=1, method=method)
+    assert result.shape == (0, 2)
+
+
 def test_cluster_bootstrap_rejects_mismatched_shapes_with_both_shapes_in_the_message():
     with pytest.raises(ValueError, match=r"\(3, 1\).*\(2,\)"):
         cluster_bootstrap_ratios([1, 2, 3], [1, 2], seed=1)

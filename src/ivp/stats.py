@@ -187,7 +187,7 @@ def cluster_bootstrap_ratios(numerators, denominators, *, n_resamples: int = N_B
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n, k = num.shape
-    if n == 0 or den.sum() <= 0:
+    if n == 0 or k == 0 or den.sum() <= 0:
         out = np.full((k, 2), np.nan)
         return out[0] if one else out
     distinct, column_of = distinct_columns(num)
