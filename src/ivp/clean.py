@@ -14,6 +14,7 @@ from .atomic import staged_dir
 from .errors import InputProblem, InvalidInput
 from .inputs import ROW, RawInput, log_entry, read_input, sha256
 from .paths import output_problems
+from .spreadsheet import restore_formulas, write_csv
 from .reference import (
     MEMBERSHIP_COHORTS,
     codebook,
@@ -240,12 +241,14 @@ def input_manifest(raw: RawInput) -> dict:
 
 def write_processed(cleaned: Cleaned, manifest: dict, out: Path) -> list[Path]:
     """Write the cleaned tables (Parquet), the log (CSV) and the manifest (JSON) to ``out``, replacing
-    the folder as a whole only when everything was written."""
+    the folder as a whole only when everything was written. The log is a file people open in a
+    spreadsheet, so it goes through ``spreadsheet.write_csv`` (OWASP formula rule, UTF-8 with BOM);
+    ``read_processed`` gives back its original values."""
     with staged_dir(out) as tmp:
         cleaned.plans.to_parquet(tmp / "plans.parquet", index=False)
         cleaned.plan_gemeenten.to_parquet(tmp / "plan_gemeenten.parquet", index=False)
         cleaned.speerpunten.to_parquet(tmp / "speerpunten.parquet", index=False)
-        cleaned.log.to_csv(tmp / "schoonmaaklog.csv", index=False)
+        write_csv(cleaned.log, tmp / "schoonmaaklog.csv")  # for people: formula-leading cells neutralised
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         (tmp / ".gitkeep").write_text("", encoding="utf-8")
     return sorted(Path(out).iterdir())
@@ -270,7 +273,8 @@ def read_processed(folder: Path) -> Cleaned:
     folder = Path(folder)
     return Cleaned(pd.read_parquet(folder / "plans.parquet"), pd.read_parquet(folder / "plan_gemeenten.parquet"),
                    pd.read_parquet(folder / "speerpunten.parquet"),
-                   pd.read_csv(folder / "schoonmaaklog.csv", dtype=str, keep_default_na=False))
+                   restore_formulas(pd.read_csv(folder / "schoonmaaklog.csv", dtype=str, keep_default_na=False,
+                                                encoding="utf-8-sig")))
 
 
 def summary(cleaned: Cleaned) -> "pd.DataFrame":
