@@ -142,15 +142,21 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
     problems = uncoded_priorities(data.speerpunten)
     if problems:
         raise InvalidInput(problems)
-    plans = data.plans[in_cohort(data.plans, cohort)]
+    plans = _rows(data.plans, in_cohort(data.plans, cohort))
     status = period_status(plans, year)
-    chosen = plans[status == IN].sort_values("plan_id", kind="stable").reset_index(drop=True)
+    chosen = _rows(plans, status == IN).sort_values("plan_id", kind="stable").reset_index(drop=True)
     ids = chosen["plan_id"]
-    gemeenten = data.plan_gemeenten[is_in(data.plan_gemeenten["plan_id"], ids)].reset_index(drop=True)
-    speerpunten = data.speerpunten[is_in(data.speerpunten["plan_id"], ids)].reset_index(drop=True)
+    gemeenten = _rows(data.plan_gemeenten, is_in(data.plan_gemeenten["plan_id"], ids)).reset_index(drop=True)
+    speerpunten = _rows(data.speerpunten, is_in(data.speerpunten["plan_id"], ids)).reset_index(drop=True)
     return Scope(cohort, str(peiljaar).strip().casefold() if year is None else str(year), chosen, gemeenten,
                  speerpunten, n_cohort_plans=len(plans), n_excluded_no_period=int((status == UNKNOWN).sum()),
                  n_out_of_period=int((status == OUT).sum()))
+
+
+def _rows(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """The rows of ``frame`` where ``mask`` is true (by position: for Arrow text columns about twice as
+    fast as boolean indexing)."""
+    return frame.iloc[np.flatnonzero(np.asarray(mask, dtype=bool))]
 
 
 def load_scope(processed_path, cohort: str, peiljaar) -> Scope:
