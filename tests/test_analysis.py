@@ -27,12 +27,15 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from ivp.analysis import (
     category_distribution,
     category_sensitivity,
     covered_municipalities,
+    is_in,
     joint_plans,
     national_priorities,
     niveau_split,
@@ -40,6 +43,7 @@ from ivp.analysis import (
     participation,
     period_status,
     plan_list,
+    positions,
     priorities_per_plan,
     sample_summary,
     select_scope,
@@ -393,3 +397,18 @@ def test_national_priorities_of_an_empty_scope(data):
     result = national_priorities(select_scope(data, "overig", "2020"), seed=SEED, n_bootstrap=2000)
     assert result["n"] == 0 and math.isnan(result["priority_share"]) and math.isnan(result["plan_share"])
     assert result["indicatief"] is True
+
+
+# --- lookups ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ("str", object))
+def test_positions_finds_each_value_in_the_keys_and_never_a_missing_one(dtype):
+    values = pd.Series(["b", None, "a", "c", "b"], dtype=dtype)
+    assert positions(values, ["a", "b"]).tolist() == [1, -1, 0, -1, 1]
+    assert is_in(values, {"a", "b"}).tolist() == [True, False, True, False, True]
+
+
+def test_lookups_of_an_empty_or_all_missing_column_find_nothing():
+    assert positions(pd.Series([], dtype=object), ["a"]).tolist() == []
+    assert is_in(pd.Series([None, np.nan], dtype=object), ["a"]).tolist() == [False, False]
+    assert is_in(pd.Series(["a"], dtype="str"), []).tolist() == [False]
