@@ -142,7 +142,7 @@ def test_same_input_and_code_give_identical_results_and_html_but_the_run_time(sh
     first_results = (job / "results.json").read_bytes()
     first_html = (job / "rapport.html").read_text(encoding="utf-8")
     first_git = json.loads((job / "provenance.json").read_text(encoding="utf-8"))["git"]
-    code, stdout, stderr = run_cli([*shipped["args"], "--cohort", "nationaal"], capsys)
+    code, stdout, stderr = run_cli([*shipped["args"], "--cohort", "nationaal", "--force"], capsys)  # not from the cache
     assert code == 0, stdout + stderr
     assert (job / "results.json").read_bytes() == first_results
     second_html = (job / "rapport.html").read_text(encoding="utf-8")

@@ -1,24 +1,39 @@
-"""The pipeline runner: executes the stage notebooks through papermill with an explicit kernel.
+"""The pipeline runner: executes the stage notebooks through papermill in a few long-lived kernels, skips
+what has not changed and runs independent jobs side by side.
 
 Stage 1 (clean) runs once per run; then, per job (peiljaar, cohort), the analysis notebooks 02-04,
 ``ivp.results.assemble_results``, the report notebook 05 and its rendering to HTML. Each job writes into
 a staging folder that replaces ``<out>/<peiljaar>/<cohort>/`` only when everything succeeded, so a failing
 job leaves the previous report in place; its partly executed notebook is kept in ``mislukt/`` inside
-that folder. A failure stops only its own job; the run ends with a summary table and a non-zero exit."""
+that folder. A failure stops only its own job; the run ends with a summary table and a non-zero exit.
+
+Speed (issue 6):
+
+- **Cache** (``ivp.cache``): the cleaning and every job are skipped when their notebooks, parameters,
+  input data, the code of ``ivp`` (a hash of the package, reference data and report template included) and
+  the package versions are unchanged and their outputs are still there, byte for byte. ``--force`` reruns
+  everything. Every report names the sha256 of the input files, so a changed input reruns every job.
+- **Parallel** (``--jobs N``, default the number of CPUs): jobs run in N worker threads, each with its own
+  kernel (``ivp.kernels``: IPC sockets, no ports) and its own staging folder.
+- **Shared kernels**: a worker's kernel runs notebook after notebook, reset in between (empty namespace,
+  restored settings), so the kernel start and the imports of pandas, matplotlib and seaborn are paid
+  once per worker instead of four times per job. The notebooks themselves are unchanged and each still
+  runs on its own in JupyterLab.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
+import threading
 import time
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-import papermill as pm
-
-from . import provenance
+from . import cache, provenance
 from .atomic import staged_dir, write_json, write_text
 from .errors import NotebookFailure, PipelineFailed
 from .paths import check_run_outputs
@@ -32,9 +47,7 @@ DEFAULT_PEILJAREN = ("2020", "2024")
 DEFAULT_SEED = 20200525
 DEFAULT_BOOTSTRAP = 2000
 FAILED_DIR = "mislukt"
-# Kernel log lines (an unencrypted-TCP warning at start, a KeyboardInterrupt note at shutdown) are noise
-# on the console; cell errors still reach us through papermill.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+AUTOCODE_DIR = "gecodeerd"  # ``ivp run --autocode`` writes the coded input (and te_beoordelen.csv) here
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -43,36 +56,55 @@ def notebooks_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "notebooks"
 
 
+def default_jobs() -> int:
+    """Jobs side by side when ``--jobs`` is not given: the number of CPUs."""
+    return os.cpu_count() or 1
+
+
+def failure_of(exc: BaseException, notebook: str, output: Path | None, *, peiljaar: str = "-",
+               cohort: str = "-") -> NotebookFailure:
+    """A NotebookFailure for an exception raised while executing ``notebook``: a cell error gives the cell's
+    execution count, source and exception; anything else (a missing file, a dead kernel) the exception."""
+    import papermill as pm
+
+    if isinstance(exc, pm.PapermillExecutionError):
+        return NotebookFailure(peiljaar, cohort, notebook, exc.exec_count, exc.source, exc.ename, exc.evalue,
+                               str(output) if output else None)
+    return NotebookFailure(peiljaar, cohort, notebook, None, "", type(exc).__name__, str(exc),
+                           str(output) if output is not None and output.exists() else None)
+
+
 def execute(notebook: Path, output: Path, parameters: dict, *, peiljaar: str = "-", cohort: str = "-",
             kernel: str = KERNEL) -> NotebookFailure | None:
-    """Run ``notebook`` with ``parameters`` into ``output``; return a NotebookFailure instead of raising.
+    """Run ``notebook`` with ``parameters`` into ``output`` in a kernel of its own (plain papermill); return a
+    NotebookFailure instead of raising. The runner uses shared kernels instead (``ivp.kernels``)."""
+    import papermill as pm
 
-    A cell error gives the cell's execution count, source and exception; anything else that stops the
-    notebook (a missing file, a dead kernel) gives the exception with no cell.
-    """
+    from .kernels import KERNEL_ARGS
+
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel,
                             cwd=str(notebook.parent), progress_bar=False, log_output=False,
                             extra_arguments=KERNEL_ARGS)
-    except pm.PapermillExecutionError as exc:
-        return NotebookFailure(peiljaar, cohort, notebook.name, exc.exec_count, exc.source, exc.ename,
-                               exc.evalue, str(output))
     except Exception as exc:  # noqa: BLE001 - reported per job, the run goes on
-        return NotebookFailure(peiljaar, cohort, notebook.name, None, "", type(exc).__name__, str(exc),
-                               str(output) if output.exists() else None)
+        return failure_of(exc, notebook.name, output, peiljaar=peiljaar, cohort=cohort)
     return None
+
+
+def _clean_parameters(data: Path, processed: Path) -> dict:
+    return {"input_path": str(Path(data).resolve()), "output_path": str(Path(processed).resolve())}
 
 
 def run_clean(data: Path, processed: Path, work: Path, *, kernel: str = KERNEL,
               notebooks: Path | None = None) -> Path:
-    """Stage 1: the cleaning notebook on ``data``, writing ``processed``; returns the executed notebook."""
+    """Stage 1 on its own: the cleaning notebook on ``data``, writing ``processed``, in a kernel of its own;
+    returns the executed notebook. Invalid input raises InvalidInput (a list) before the notebook starts."""
     from .clean import clean_input
 
     clean_input(data)  # validate first so that bad input is reported as a list, not a notebook failure
-    output = work / CLEAN_NOTEBOOK
-    failure = execute((notebooks or notebooks_dir()) / CLEAN_NOTEBOOK, output,
-                      {"input_path": str(Path(data).resolve()), "output_path": str(Path(processed).resolve())},
+    output = Path(work) / CLEAN_NOTEBOOK
+    failure = execute((notebooks or notebooks_dir()) / CLEAN_NOTEBOOK, output, _clean_parameters(data, processed),
                       kernel=kernel)
     if failure:
         raise PipelineFailed([failure])
@@ -120,7 +152,8 @@ class Job:
 
 @dataclass
 class JobResult:
-    """What one job produced: ``ok`` with its results, or the failure."""
+    """What one job produced: ``ok`` with its results (``cached`` when taken from an earlier run), or the
+    failure."""
 
     job: Job
     seconds: float
@@ -128,6 +161,8 @@ class JobResult:
     failure: NotebookFailure | None = None
     report: Path | None = None
     kept: list[Path] = field(default_factory=list)  # partly executed notebooks of a failed job
+    cached: bool = False
+    reason: str = ""  # why it ran again, or why it was skipped ("ongewijzigd")
 
     @property
     def ok(self) -> bool:
@@ -147,15 +182,24 @@ class RunConfig:
     n_bootstrap: int = DEFAULT_BOOTSTRAP
     notebooks: Path | None = None
     kernel: str = KERNEL
+    force: bool = False  # rerun every stage, cached or not
+    jobs: int | None = None  # jobs side by side; None: the number of CPUs
+    autocode: bool = False  # code empty themes first (ivp codeer) and analyse its output
 
-    def jobs(self) -> list[Job]:
+    def jobs_list(self) -> list[Job]:
         return [Job(p, c) for p in self.peiljaren for c in self.cohorts]
 
     def parameters(self, job: Job) -> dict:
         """The job's parameters as shown in the report (the real output folder, not the staging one)."""
-        return {"processed_path": str(self.processed), "output_path": str(job.folder(self.out)),
-                "cohort": job.cohort, "peiljaar": job.peiljaar, "seed": self.seed,
-                "n_bootstrap": self.n_bootstrap, "data": str(self.data), "kernel": self.kernel}
+        params = {"processed_path": str(self.processed), "output_path": str(job.folder(self.out)),
+                  "cohort": job.cohort, "peiljaar": job.peiljaar, "seed": self.seed,
+                  "n_bootstrap": self.n_bootstrap, "data": str(self.data), "kernel": self.kernel}
+        if self.autocode:
+            params["autocode"] = True
+        return params
+
+    def notebook_folder(self) -> Path:
+        return Path(self.notebooks).resolve() if self.notebooks else notebooks_dir()
 
 
 class _JobFailed(Exception):
@@ -185,6 +229,8 @@ def _keep_failed(stage: Path, target: Path, failure: NotebookFailure) -> list[Pa
 def _point_to_final(executed: Path, stage: Path, target: Path) -> None:
     """Let an executed notebook's injected parameters name the job folder it ended up in, not the staging
     folder (so a researcher can rerun it from JupyterLab)."""
+    import nbformat
+
     nb = nbformat.read(str(executed), as_version=4)
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -195,21 +241,35 @@ def _point_to_final(executed: Path, stage: Path, target: Path) -> None:
     nbformat.write(nb, str(executed))
 
 
-def run_job(job: Job, config: RunConfig, *, run_started: str, processed_abs: Path,
-            progress=print) -> JobResult:
-    """Run one job into a staging folder and swap it in as ``<out>/<peiljaar>/<cohort>``.
+@dataclass
+class _JobContext:
+    """What every job of one run shares."""
+
+    config: RunConfig
+    run_started: str
+    processed_abs: Path
+    facts: dict  # provenance.run_facts, computed once
+    codering: dict | None  # provenance.coding of the input
+    stop: threading.Event = field(default_factory=threading.Event)  # set when the run is interrupted
+
+
+def run_job(job: Job, ctx: _JobContext, kernel, parts: dict) -> JobResult:
+    """Run one job in ``kernel`` (an ``ivp.kernels.Kernel``) into a staging folder and swap it in as
+    ``<out>/<peiljaar>/<cohort>`` together with its cache stamp (``parts`` and the outputs' sha256).
 
     On a failure the staging folder is dropped, the previous job folder stays as it was, and the
     executed notebooks are kept in its ``mislukt/`` subfolder; the result then carries the failure.
     """
     started = time.monotonic()
-    target = job.folder(config.out)
+    target = job.folder(ctx.config.out)
     try:
         with staged_dir(target) as stage:
             try:
-                results = _job_steps(job, config, stage, target, run_started=run_started,
-                                     processed_abs=processed_abs, progress=progress)
+                results = _job_steps(job, ctx, kernel, stage, target)
+                cache.write_stamp(stage, parts, cache.tree_hashes(stage))
             except _JobFailed as exc:
+                if ctx.stop.is_set():  # interrupted: the kernel was stopped, not the notebook's fault
+                    raise KeyboardInterrupt from exc
                 kept = _keep_failed(stage, target, exc.failure)
                 failed_notebook = target / FAILED_DIR / Path(exc.failure.notebook).name
                 exc.failure.executed_path = str(failed_notebook) if failed_notebook in kept else None
@@ -220,19 +280,18 @@ def run_job(job: Job, config: RunConfig, *, run_started: str, processed_abs: Pat
     return JobResult(job, time.monotonic() - started, results=results, report=target / "rapport.html")
 
 
-def _job_steps(job: Job, config: RunConfig, stage: Path, target: Path, *, run_started: str,
-               processed_abs: Path, progress) -> dict:
+def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) -> dict:
     """Notebooks 02-04, assemble_results, provenance, notebook 05 and its HTML, all inside ``stage``."""
     from .render import render_report
     from .results import assemble_results
 
-    notebooks = config.notebooks or notebooks_dir()
-    params = {"processed_path": str(processed_abs), "output_path": str(stage.resolve()),
+    config = ctx.config
+    notebooks = config.notebook_folder()
+    params = {"processed_path": str(ctx.processed_abs), "output_path": str(stage.resolve()),
               "cohort": job.cohort, "peiljaar": job.peiljaar, "seed": config.seed,
               "n_bootstrap": config.n_bootstrap}
 
     def step(name: str, action):
-        progress(f"      {name}")
         try:
             return action()
         except _JobFailed:
@@ -243,17 +302,19 @@ def _job_steps(job: Job, config: RunConfig, stage: Path, target: Path, *, run_st
 
     def notebook(name: str) -> Path:
         output = stage / "notebooks" / name
-        failure = execute(notebooks / name, output, params, peiljaar=job.peiljaar, cohort=job.cohort,
-                          kernel=config.kernel)
-        if failure:
-            raise _JobFailed(failure)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            kernel.execute(notebooks / name, output, params)
+        except Exception as exc:  # noqa: BLE001 - reported per job
+            raise _JobFailed(failure_of(exc, name, output, peiljaar=job.peiljaar, cohort=job.cohort)) from exc
         return output
 
     for name in JOB_NOTEBOOKS:
         step(name, lambda name=name: notebook(name))
     results = step("ivp.results.assemble_results", lambda: assemble_results(stage))
     write_json(stage / "provenance.json",
-               provenance.collect(processed_abs, config.parameters(job), run_started=run_started))
+               provenance.collect(ctx.processed_abs, config.parameters(job), run_started=ctx.run_started,
+                                  facts=ctx.facts, codering=ctx.codering))
     executed = step(REPORT_NOTEBOOK, lambda: notebook(REPORT_NOTEBOOK))
     step("rapport.html", lambda: render_report(executed, stage / "rapport.html", title=report_title(job)))
     for path in sorted((stage / "notebooks").glob("*.ipynb")):
@@ -261,45 +322,214 @@ def _job_steps(job: Job, config: RunConfig, stage: Path, target: Path, *, run_st
     return results
 
 
+# ---------------------------------------------------------------- stages before the jobs
+
+class _Kernels:
+    """The run's kernel pool, made on first use (a run with everything cached starts no kernel)."""
+
+    def __init__(self, config: RunConfig, size: int):
+        self.config, self.size, self.pool = config, max(1, size), None
+        self.stop = threading.Event()  # set when the run is interrupted (jobs then keep no mislukt/ copy)
+
+    def get(self):
+        if self.pool is None:
+            from .kernels import KernelPool
+
+            self.pool = KernelPool(self.size, kernel_name=self.config.kernel, cwd=self.config.notebook_folder())
+        return self.pool
+
+    def close(self, *, kill: bool = False) -> None:
+        if kill:
+            self.stop.set()
+        if self.pool is not None:
+            self.pool.close(kill=kill)
+
+
+def autocode_stage(config: RunConfig, env: dict, progress) -> Path:
+    """``--autocode``: ``ivp.autocode.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
+    whole), unless an earlier run already coded the same input with the same code; returns that folder,
+    the input of the cleaning stage."""
+    from . import autocode
+    from .inputs import input_files
+
+    target = Path(config.out) / AUTOCODE_DIR
+    training = autocode.default_training_path()
+    parts = {**env, "invoer": cache.file_hashes(input_files(Path(config.data))),
+             "training": cache.file_hashes(input_files(training)) if training else {},
+             "parameters": {"data": str(config.data), "methode": autocode.DEFAULT_METHOD}}
+    verdict = None if config.force else cache.check(target, parts)
+    if verdict is not None and verdict.hit:
+        progress(f"[codering] cache ({verdict.reason}): {target}")
+        return target
+    progress(f"[codering] {config.data} -> {target}" + (f" ({verdict.reason})" if verdict else " (--force)"))
+    started = time.monotonic()
+    with staged_dir(target) as tmp:
+        summary = autocode.code_input(Path(config.data), tmp)
+        cache.write_stamp(tmp, parts, cache.tree_hashes(tmp))
+    progress(f"[codering] {summary['n_nu_gecodeerd']} van {summary['n_speerpunten']} speerpunten automatisch "
+             f"gecodeerd in {time.monotonic() - started:.1f} s; beoordelen: {target / 'te_beoordelen.csv'}")
+    return target
+
+
+def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, progress) -> dict:
+    """Stage 1 unless cached: validate ``data`` (InvalidInput before anything is written), run the cleaning
+    notebook in a pool kernel, stamp ``processed``. Returns the coding summary of the input (kept in the
+    stamp, so a cached run does not read the input again)."""
+    from .inputs import input_files
+
+    processed, out = Path(config.processed), Path(config.out)
+    notebook = config.notebook_folder() / CLEAN_NOTEBOOK
+    executed = out / "notebooks" / CLEAN_NOTEBOOK
+    inputs = input_files(data)
+    verslag = Path(data) / provenance.CODING_REPORT
+    if Path(data).is_dir() and verslag.is_file():
+        inputs.append(verslag)
+    # paths as given (like a job's parameters), so that a copied project folder keeps its cache
+    parts = {**env, "notebook": cache.sha256_file(notebook) if notebook.is_file() else None,
+             "invoer": cache.file_hashes(inputs), "parameters": {"input_path": str(data), "output_path": str(processed)},
+             "autocode": config.autocode}
+    verdict = None if config.force else cache.check(processed, parts)
+    if verdict is not None and verdict.hit:
+        progress(f"[opschonen] cache ({verdict.reason}): {processed}")
+        return verdict.stamp.get("codering")
+    progress(f"[opschonen] {data} -> {processed}" + (f" ({verdict.reason})" if verdict else " (--force)"))
+    from .clean import clean_input
+
+    started = time.monotonic()
+    pool = kernels.get()  # kernels start (and import pandas & co.) while the input is validated here
+    clean_input(data)  # validate first so that bad input is reported as a list, not a notebook failure
+    codering = provenance.coding(data, autocode=config.autocode)
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    future = pool.submit(lambda kernel: kernel.execute(notebook, executed, _clean_parameters(data, processed)))
+    try:
+        future.result()
+    except Exception as exc:  # noqa: BLE001 - a failing cleaning notebook stops the run
+        raise PipelineFailed([failure_of(exc, CLEAN_NOTEBOOK, executed)]) from exc
+    outputs = {**cache.data_hashes(processed), os.path.relpath(executed, processed): cache.sha256_file(executed)}
+    cache.write_stamp(processed, parts, outputs, codering=codering)
+    progress(f"[opschonen] klaar in {time.monotonic() - started:.1f} s")
+    return codering
+
+
 # ---------------------------------------------------------------- the run
 
 def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
-    """Clean once, then every job in order; write ``<out>/index.html``. Returns one result per job.
+    """Clean once, then every job (cached, or run in the kernel pool); write ``<out>/index.html``. Returns
+    one result per job, in the order of ``config.jobs_list()``.
 
     Invalid input raises ``InvalidInput`` before anything is replaced; a failing cleaning notebook
     raises ``PipelineFailed``; a failing job is returned as a failed JobResult and does not stop the rest.
     """
-    from .render import write_index
-
     out = Path(config.out)
     run_started = provenance.now_utc()
-    started = time.monotonic()
-    jobs = config.jobs()
+    jobs = config.jobs_list()
     check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs])  # input never inside
-    progress(f"ivp run: {len(jobs)} taken (peiljaar {', '.join(config.peiljaren)} × {', '.join(config.cohorts)})")
-    progress(f"[opschonen] {config.data} -> {config.processed}")
-    run_clean(Path(config.data), Path(config.processed), out / "notebooks", kernel=config.kernel,
-              notebooks=config.notebooks)
-    progress(f"[opschonen] klaar in {time.monotonic() - started:.1f} s")
-    processed_abs = Path(config.processed).resolve()
-    results = []
-    width = len(str(len(jobs)))
-    for i, job in enumerate(jobs, start=1):
-        head = f"[{i:>{width}}/{len(jobs)}] {job}"
-        progress(head)
-        result = run_job(job, config, run_started=run_started, processed_abs=processed_abs,
-                         progress=progress)
-        if result.ok:
-            res = result.results or {}
-            progress(f"{head}: klaar in {result.seconds:.1f} s ({res.get('n_plans', 0)} plannen, "
-                     f"{res.get('n_priorities', 0)} speerpunten)")
-        else:
-            progress(f"{head}: MISLUKT na {result.seconds:.1f} s: {result.failure}")
-        results.append(result)
+    n_workers = max(1, min(config.jobs or default_jobs(), len(jobs)))
+    progress(f"ivp run: {len(jobs)} taken (peiljaar {', '.join(config.peiljaren)} × {', '.join(config.cohorts)}), "
+             f"{n_workers} tegelijk" + (", --force" if config.force else ""))
+    env = cache.environment(provenance.package_versions())
+    kernels = _Kernels(config, n_workers)
+    try:
+        data = autocode_stage(config, env, progress) if config.autocode else Path(config.data)
+        codering = clean_stage(config, data, env, kernels, progress)
+        results = _run_jobs(config, jobs, env, codering, kernels, run_started, progress)
+    except BaseException:
+        kernels.close(kill=True)
+        raise
+    kernels.close()
     failed = {(r.job.peiljaar, r.job.cohort): _short_failure(r.failure) for r in results if not r.ok}
     index_years = sorted({*config.peiljaren, *_existing_years(out)}, key=lambda y: (y == "alle", y))
-    write_index(out, index_years, COHORTS, failed)
+    write_index_if_changed(out, index_years, failed, env)
     return results
+
+
+def job_parts(config: RunConfig, job: Job, env: dict, notebook_hashes: dict, processed_hashes: dict,
+              codering: dict | None) -> dict:
+    """Everything a job's outputs depend on (its cache key): the shared ``env`` (ivp version, code
+    fingerprint, Python and package versions), the hashes of notebooks 02-05 and of the processed data,
+    the job's parameters and the coding summary of the input."""
+    return {**env, "notebooks": notebook_hashes, "parameters": config.parameters(job),
+            "verwerkt": processed_hashes, "codering": codering}
+
+
+def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | None, kernels: _Kernels,
+              run_started: str, progress) -> list[JobResult]:
+    out = Path(config.out)
+    notebooks = config.notebook_folder()
+    notebook_hashes = {name: cache.sha256_file(notebooks / name) if (notebooks / name).is_file() else None
+                       for name in (*JOB_NOTEBOOKS, REPORT_NOTEBOOK)}
+    processed_hashes = cache.data_hashes(config.processed)
+    width = len(str(len(jobs)))
+    heads = {job: f"[{i:>{width}}/{len(jobs)}] {job}" for i, job in enumerate(jobs, start=1)}
+    results: dict[Job, JobResult] = {}
+    todo: list[tuple[Job, dict, str]] = []
+    for job in jobs:
+        parts = job_parts(config, job, env, notebook_hashes, processed_hashes, codering)
+        verdict = None if config.force else cache.check(job.folder(out), parts)
+        if verdict is not None and verdict.hit:
+            results[job] = _cached_result(job, out, verdict.reason)
+            res = results[job].results or {}
+            progress(f"{heads[job]}: cache ({verdict.reason}; {res.get('n_plans', 0)} plannen, "
+                     f"{res.get('n_priorities', 0)} speerpunten)")
+        else:
+            todo.append((job, parts, verdict.reason if verdict else "--force"))
+    if todo:
+        ctx = _JobContext(config, run_started, Path(config.processed).resolve(),
+                          provenance.run_facts(Path(config.processed).resolve()), codering, kernels.stop)
+        pool = kernels.get()
+        futures: dict[Future, tuple[Job, str]] = {}
+        for job, parts, reason in todo:
+            progress(f"{heads[job]}: start ({reason})")
+            futures[pool.submit(lambda kernel, job=job, parts=parts: run_job(job, ctx, kernel, parts))] = (job, reason)
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when="FIRST_COMPLETED")
+            for future in sorted(done, key=lambda f: jobs.index(futures[f][0])):
+                job, reason = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a kernel that would not start
+                    result = JobResult(job, 0.0, failure=NotebookFailure(job.peiljaar, job.cohort, "kernel", None, "",
+                                                                         type(exc).__name__, str(exc)))
+                result.reason = reason
+                results[job] = result
+                if result.ok:
+                    res = result.results or {}
+                    progress(f"{heads[job]}: klaar in {result.seconds:.1f} s ({res.get('n_plans', 0)} plannen, "
+                             f"{res.get('n_priorities', 0)} speerpunten)")
+                else:
+                    progress(f"{heads[job]}: MISLUKT na {result.seconds:.1f} s: {result.failure}")
+    return [results[job] for job in jobs]
+
+
+def _cached_result(job: Job, out: Path, reason: str) -> JobResult:
+    import json
+
+    folder = job.folder(out)
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    return JobResult(job, 0.0, results=results, report=folder / "rapport.html", cached=True, reason=reason)
+
+
+def write_index_if_changed(out: Path, peiljaren, failed: dict, env: dict) -> Path:
+    """Write ``<out>/index.html`` (``render.write_index``) unless the same code already wrote it for the same
+    job folders (their ``results.json`` and reports) and the same failures; returns its path."""
+    out = Path(out)
+    rows = {}
+    for peiljaar in peiljaren:
+        for cohort in COHORTS:
+            folder = out / str(peiljaar) / cohort
+            results = folder / "results.json"
+            rows[f"{peiljaar}/{cohort}"] = [cache.sha256_file(results) if results.is_file() else None,
+                                            (folder / "rapport.html").is_file()]
+    parts = {"code": env["code"], "jaren": list(peiljaren), "cohorten": list(COHORTS),
+             "mislukt": {f"{p}/{c}": m for (p, c), m in sorted(failed.items())}, "rijen": rows}
+    path = out / "index.html"
+    if not cache.check(out, parts).hit:
+        from .render import write_index
+
+        write_index(out, peiljaren, COHORTS, failed)
+        cache.write_stamp(out, parts, {"index.html": cache.sha256_file(path)})
+    return path
 
 
 def _existing_years(out: Path) -> list[str]:
@@ -314,15 +544,15 @@ def _short_failure(failure: NotebookFailure) -> str:
 
 
 def summary_table(results: list[JobResult], out: Path) -> str:
-    """Plain-text table of what a run wrote: one line per job (peiljaar, cohort, status, plannen,
-    speerpunten, duur, and the report, or for a failure the notebook, cell and error)."""
+    """Plain-text table of what a run wrote: one line per job (peiljaar, cohort, status ``ok``, ``cache`` or
+    ``MISLUKT``, plannen, speerpunten, duur, and the report, or for a failure the notebook, cell and error)."""
     header = ("peiljaar", "cohort", "status", "plannen", "speerpunten", "duur", "uitvoer")
     rows = []
     for r in results:
         res = r.results or {}
         if r.ok:
-            rows.append((r.job.peiljaar, r.job.cohort, "ok", str(res.get("n_plans", "")),
-                         str(res.get("n_priorities", "")), f"{r.seconds:.1f} s", str(r.report)))
+            rows.append((r.job.peiljaar, r.job.cohort, "cache" if r.cached else "ok", str(res.get("n_plans", "")),
+                         str(res.get("n_priorities", "")), "-" if r.cached else f"{r.seconds:.1f} s", str(r.report)))
         else:
             where = f" (notebook bewaard: {r.failure.executed_path})" if r.failure.executed_path else ""
             rows.append((r.job.peiljaar, r.job.cohort, "MISLUKT", "", "", f"{r.seconds:.1f} s",
@@ -334,8 +564,10 @@ def summary_table(results: list[JobResult], out: Path) -> str:
         cells = [c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(cells) + "  " + row[-1])
     n_failed = sum(not r.ok for r in results)
+    n_cached = sum(r.cached for r in results)
     lines.append(f"index: {Path(out) / 'index.html'}")
-    lines.append(f"{len(results) - n_failed} taken gelukt, {n_failed} mislukt")
+    lines.append(f"{len(results) - n_failed} taken gelukt, {n_failed} mislukt"
+                 + (f"; {n_cached} uit de cache (ongewijzigd; --force voert alles opnieuw uit)" if n_cached else ""))
     return "\n".join(lines)
 
 
@@ -345,7 +577,8 @@ def run(args) -> int:
     config = RunConfig(data=Path(args.data), processed=Path(args.processed), out=Path(args.out),
                        cohorts=parse_cohorts(args.cohort), peiljaren=parse_peiljaren(args.peiljaar),
                        seed=args.seed, n_bootstrap=args.bootstrap,
-                       notebooks=Path(args.notebooks) if args.notebooks else None)
+                       notebooks=Path(args.notebooks) if args.notebooks else None,
+                       force=args.force, jobs=args.jobs, autocode=args.autocode)
 
     def progress(line: str) -> None:
         print(line, flush=True)
@@ -369,6 +602,18 @@ def _peiljaar_arg(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _jobs_arg(value: str) -> int:
+    import argparse
+
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs {value!r} is ongeldig; verwacht een geheel getal van 1 of meer")
+    return n
+
+
 def add_run_parser(sub) -> None:
     p = sub.add_parser("run", help="voer de pijplijn uit (opschonen, analyses, rapporten)")
     p.add_argument("--cohort", nargs="+", choices=COHORTS, default=list(COHORTS), metavar="COHORT",
@@ -382,4 +627,11 @@ def add_run_parser(sub) -> None:
     p.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP,
                    help=f"aantal bootstraptrekkingen (standaard {DEFAULT_BOOTSTRAP})")
     p.add_argument("--notebooks", default=None, help="map met eigen versies van de notebooks (standaard notebooks/)")
+    p.add_argument("--force", action="store_true",
+                   help="voer alles opnieuw uit, ook wat sinds de vorige run niet veranderd is")
+    p.add_argument("--jobs", type=_jobs_arg, default=None, metavar="N",
+                   help="aantal taken tegelijk, elk met een eigen kernel (standaard het aantal processoren)")
+    p.add_argument("--autocode", action="store_true",
+                   help="codeer eerst speerpunten zonder thema automatisch (zoals 'ivp codeer'; uitvoer in "
+                        f"<out>/{AUTOCODE_DIR}/) en analyseer die")
     p.set_defaults(func=run)

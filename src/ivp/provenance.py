@@ -81,20 +81,78 @@ def input_hashes(processed_path: Path) -> dict[str, dict[str, str]]:
     return {"invoer": dict(sorted(raw.items())), "verwerkt": processed, "referentie": reference}
 
 
+def run_facts(processed_path: Path, root: Path | None = None) -> dict:
+    """The part of the provenance that every job of one run shares: ``git``, ``versies`` and ``bestanden``
+    (see ``collect``); the runner computes it once per run instead of once per job."""
+    return {"git": git_state(root), "versies": package_versions(), "bestanden": input_hashes(processed_path)}
+
+
 def collect(processed_path: Path, parameters: dict, *, run_started: str | None = None,
-            root: Path | None = None) -> dict:
+            root: Path | None = None, facts: dict | None = None, codering: dict | None = None) -> dict:
     """Everything the Verantwoording section shows.
 
     Returns keys ``git`` (commit, dirty), ``versies`` (package versions), ``bestanden`` (see
     ``input_hashes``), ``parameters`` (as given, sorted) and ``uitgevoerd_op`` (ISO time in UTC, the only
-    value that changes between two runs of the same code on the same input).
+    value that changes between two runs of the same code on the same input); ``codering`` (see ``coding``)
+    when given. ``facts``: the result of ``run_facts`` for ``processed_path``, when already known.
     """
-    return {
-        "git": git_state(root),
-        "versies": package_versions(),
-        "bestanden": input_hashes(processed_path),
+    facts = facts or run_facts(processed_path, root)
+    out = {
+        "git": facts["git"],
+        "versies": facts["versies"],
+        "bestanden": facts["bestanden"],
         "parameters": dict(sorted(parameters.items())),
         "uitgevoerd_op": run_started or now_utc(),
+    }
+    if codering is not None:
+        out["codering"] = codering
+    return out
+
+
+AUTO, HAND = "auto", "hand"
+CODING_REPORT = "codeer_verslag.json"  # written by ``ivp codeer`` next to its output tables
+
+
+def coding(input_path: Path, *, autocode: bool = False) -> dict:
+    """Where the theme codes of the input at ``input_path`` came from, for the report's methods section.
+
+    Reads the ``speerpunten`` table: a code counts as automatic when its ``thema_bron`` (written by
+    ``ivp codeer``) is ``auto``, and as a hand code otherwise (every code when the column is absent). When
+    the input folder holds the ``codeer_verslag.json`` of ``ivp codeer``, its method and measured agreement
+    are taken over.
+
+    Returns:
+        ``bron`` ("autocode" when ``autocode``, "thema_bron" when the column is present, else "geen"),
+        ``n_speerpunten``, ``n_hand``, ``n_auto``, ``auto_per_plan`` ({plan_id: automatic codes}, plans
+        with none left out), ``methode`` and ``overeenstemming`` (accuracy, kappa, alpha, n, n_plannen of the
+        grouped cross-validation; None when not known).
+    """
+    import pandas as pd
+
+    from .inputs import read_input
+
+    input_path = Path(input_path)
+    sp = read_input(input_path).speerpunten
+    if "thema_bron" in sp.columns:
+        auto = sp["thema_bron"].astype(str).str.strip().str.lower().eq(AUTO)
+    else:
+        auto = pd.Series(False, index=sp.index)
+    per_plan = sp.loc[auto, "plan_id"].astype(str).str.strip().value_counts()
+    report = {}
+    verslag = input_path / CODING_REPORT if input_path.is_dir() else None
+    if verslag is not None and verslag.is_file():
+        try:
+            report = json.loads(verslag.read_text(encoding="utf-8"))
+        except ValueError:
+            report = {}
+    return {
+        "bron": "autocode" if autocode else ("thema_bron" if "thema_bron" in sp.columns else "geen"),
+        "n_speerpunten": int(len(sp)),
+        "n_auto": int(auto.sum()),
+        "n_hand": int(len(sp) - auto.sum()),
+        "auto_per_plan": {str(k): int(v) for k, v in sorted(per_plan.items())},
+        "methode": report.get("methode") if int(auto.sum()) else None,
+        "overeenstemming": report.get("overeenstemming") if int(auto.sum()) else None,
     }
 
 

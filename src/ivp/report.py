@@ -540,8 +540,47 @@ def vergelijking_ccv(results: dict) -> Html:
     return _section("vergelijking", body)
 
 
-def methode(results: dict) -> Html:
-    """Section 7: how the sample was built, zekerheid, intervals, the cohort rule, the indicatief flag."""
+def coding_text(results: dict, codering: dict | None) -> str:
+    """Where this report's theme codes came from (HTML): how many of its speerpunten were coded
+    automatically and with what measured agreement, or that all are hand codes.
+
+    Args:
+        results: the job's results (``plans`` with ``plan_id``, ``n_priorities``).
+        codering: ``provenance.coding`` of the input (in ``provenance.json``); None when the notebook ran
+            outside ``ivp run``.
+    """
+    if not codering:
+        return "De herkomst van de codes (hand of automatisch) is niet vastgelegd: dit notebook is buiten <code>ivp run</code> uitgevoerd."
+    n = results.get("n_priorities") or 0
+    per_plan = codering.get("auto_per_plan") or {}
+    n_auto = sum(int(per_plan.get(str(p.get("plan_id")), 0)) for p in results.get("plans") or [])
+    if not codering.get("n_auto"):
+        where = ("de invoer bevat geen automatisch voorgestelde codes" if codering.get("bron") != "autocode"
+                 else "<code>--autocode</code> vond geen speerpunten zonder thema")
+        return f"Alle {number(n, 0)} speerpunten in deze analyse zijn met de hand gecodeerd ({where})."
+    how = {"autocode": "door <code>ivp run --autocode</code>",
+           "thema_bron": "volgens de kolom <code>thema_bron</code> van de invoer"}.get(codering.get("bron"), "")
+    method = f", methode {esc(codering['methode'])}" if codering.get("methode") else ""
+    text = (f"{number(n_auto, 0)} van de {number(n, 0)} speerpunten in deze analyse zijn automatisch gecodeerd "
+            f"({how}{method}), de overige {number(n - n_auto, 0)} met de hand. In de hele invoer: "
+            f"{number(codering.get('n_auto'), 0)} automatisch en {number(codering.get('n_hand'), 0)} met de hand.")
+    agree = codering.get("overeenstemming")
+    if agree:
+        text += (f" Gemeten overeenstemming van de automatische codering met handcodering (kruisvalidatie per plan "
+                 f"op {number(agree.get('n'), 0)} handgecodeerde speerpunten uit {number(agree.get('n_plannen'), 0)} "
+                 f"plannen): accuracy {number(agree.get('accuracy'), 2)}, Cohens kappa {number(agree.get('kappa'), 2)}, "
+                 f"Krippendorffs alfa {number(agree.get('alpha'), 2)}.")
+    else:
+        text += " De overeenstemming met handcodering is voor deze codes niet gemeten."
+    if codering.get("bron") == "autocode":
+        text += (" De automatische codes staan ter beoordeling, minst zekere eerst, in <code>gecodeerd/te_beoordelen.csv</code> "
+                 "in de map met de rapporten.")
+    return text
+
+
+def methode(results: dict, prov: dict | None = None) -> Html:
+    """Section 7: how the sample was built, who coded the themes (``prov["codering"]``, see
+    ``coding_text``), zekerheid, intervals, the cohort rule, the indicatief flag."""
     method = results.get("methode") or {}
     small_n = method.get("small_n", SMALL_N)
     items = [
@@ -551,7 +590,7 @@ def methode(results: dict) -> Html:
         "speerpunten te lezen waren, zijn opgenomen. Het is geen aselecte steekproef.",
         "<strong>Codering.</strong> Elk speerpunt kreeg één hoofdthema uit het codeboek (negen thema's). De "
         "categorieën van de CCV zijn samenvoegingen van die thema's; die indeling is een keuze, daarom is de "
-        "gevoeligheid ervoor getoond.",
+        "gevoeligheid ervoor getoond. " + coding_text(results, (prov or {}).get("codering")),
         "<strong>Zekerheid.</strong> 'hoog': speerpunten gelezen uit de eigen lijst van het plan; 'midden': uit "
         "een nieuwsbericht, begroting of samenvatting (mogelijk onvolledig).",
         f"<strong>Cohort en peiljaar.</strong> {esc(method.get('scope_rule', ''))} Gemeenten zijn eerst omgezet "

@@ -1,0 +1,256 @@
+"""Long-lived kernels for the pipeline: a few kernels run all notebooks of a run, one notebook at a time each.
+
+Starting a kernel and importing pandas, matplotlib and seaborn in it takes seconds; computing a section
+takes milliseconds. So a run keeps one kernel per worker thread and executes notebook after notebook in it
+through papermill (a papermill engine that uses the worker's kernel instead of starting one). Before every
+notebook the worker resets the kernel: IPython's ``reset`` empties the namespace (and restarts the
+execution counter at 1), figures are closed, matplotlib's settings and the working folder are restored. A
+notebook therefore sees only its own variables, as in a fresh kernel in JupyterLab: a notebook that leans
+on a variable of an earlier notebook fails here just as it would alone. Imported modules stay loaded
+(that is the saving); the ``ivp`` modules keep no state between calls other than caches of the package's
+own data files.
+
+Kernels talk over IPC sockets (files in a private temporary folder), not TCP ports, so parallel kernels
+cannot race for a port. A kernel that dies while starting (seen under load as "Kernel died before replying
+to kernel_info") is started once more; a kernel that dies during a notebook is replaced before the next.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import tempfile
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+
+import papermill as pm
+from jupyter_client.manager import KernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE = "ivp-gedeelde-kernel"
+# Kernel log lines are noise on the console (cell errors reach us through papermill); the command history
+# is not needed and would make parallel kernels contend for one SQLite file.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
+START_TIMEOUT = 120
+START_ATTEMPTS = 2
+# Imported once per kernel, before the first notebook: the modules every stage notebook imports.
+WARM_UP = "import ivp.analysis, ivp.clean, ivp.provenance, ivp.report, ivp.results"
+# Captured once after the warm-up, restored before every notebook (names kept out of the user namespace).
+SNAPSHOT = """\
+import os as _os, sys as _sys, types as _types
+import matplotlib as _mpl
+_sys.modules["_ivp_kernel_state"] = _types.SimpleNamespace(cwd=_os.getcwd(), rc=_mpl.rcParams.copy())
+del _os, _sys, _types, _mpl
+"""
+RESET = """\
+def _ivp_reset(shell=get_ipython()):
+    import gc, os, sys
+    import matplotlib
+    state = sys.modules["_ivp_kernel_state"]
+    collect = gc.collect
+    gc.collect = lambda *args, **kwargs: 0  # reset() ends with a full collection (0.1 s) that nothing needs
+    try:
+        shell.reset(new_session=True)  # also removes _ivp_reset itself
+    finally:
+        gc.collect = collect
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    matplotlib.rcParams.update(state.rc)
+    os.chdir(state.cwd)
+_ivp_reset()
+"""
+
+
+class KernelError(RuntimeError):
+    """A kernel that could not be started, or code of the runner (not of a notebook) that failed in it."""
+
+
+class SharedKernelEngine(NBClientEngine):
+    """papermill engine that executes in an already running kernel (``kernel=`` a ``Kernel``) instead of
+    starting and stopping one per notebook; everything else (parameters, saving, errors) is papermill's."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=60, execution_timeout=None, kernel=None, **kwargs):
+        client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
+                                         startup_timeout=start_timeout, log_output=log_output,
+                                         stdout_file=stdout_file, stderr_file=stderr_file)
+        client.kc = kernel.kc
+        return client.execute()
+
+
+papermill_engines.register(ENGINE, SharedKernelEngine)
+
+
+class Kernel:
+    """One kernel, used by one thread at a time: started, reset before each notebook, shut down."""
+
+    def __init__(self, kernel_name: str, cwd: Path, sockets: Path):
+        self.kernel_name = kernel_name
+        self.cwd = Path(cwd)
+        self.sockets = Path(sockets)  # IPC socket path prefix, private to this kernel
+        self.km: KernelManager | None = None
+        self.kc = None
+        self.starts = 0
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = getattr(self.km, "provisioner", None)
+        return getattr(provisioner, "pid", None)
+
+    def alive(self) -> bool:
+        return self.km is not None and self.km.has_kernel and self.km.is_alive()
+
+    def start(self) -> None:
+        """Start the kernel, connect, import the stage modules and take the snapshot that ``reset`` restores.
+        A kernel that dies while starting is started once more; then a KernelError says why."""
+        last = None
+        for _ in range(START_ATTEMPTS):
+            self.shutdown()
+            try:
+                self._start_once()
+                return
+            except Exception as exc:  # noqa: BLE001 - retried once, then reported
+                last = exc
+        self.shutdown()
+        raise KernelError(f"kernel '{self.kernel_name}' start niet ({START_ATTEMPTS} pogingen): "
+                          f"{type(last).__name__}: {last}") from last
+
+    def _start_once(self) -> None:
+        self.starts += 1
+        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self.sockets),
+                                connection_file=f"{self.sockets}-verbinding.json")
+        self.km.start_kernel(cwd=str(self.cwd), extra_arguments=KERNEL_ARGS)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=START_TIMEOUT)
+        self.run(WARM_UP)
+        self.run(SNAPSHOT)
+
+    def run(self, code: str, timeout: float = START_TIMEOUT) -> None:
+        """Execute runner code silently (no output, no history); raise KernelError when it fails."""
+        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
+                                            output_hook=lambda msg: None)
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise KernelError(f"{content.get('ename', 'fout')}: {content.get('evalue', '')}")
+
+    def reset(self) -> None:
+        """Empty the namespace and restore figures, matplotlib settings and working folder (see module)."""
+        self.run(RESET)
+
+    def execute(self, notebook: Path, output: Path, parameters: dict) -> None:
+        """papermill: ``notebook`` with ``parameters`` into ``output`` in this kernel, after a reset; raises
+        what papermill raises (``PapermillExecutionError`` for a cell error)."""
+        if not self.alive():
+            self.start()
+        self.reset()
+        # absolute paths: papermill keeps a process-wide working folder for relative ones, which threads
+        # (and a caller that changes folder between runs) would otherwise share
+        pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
+                            kernel_name=self.kernel_name, engine_name=ENGINE, kernel=self, progress_bar=False,
+                            log_output=False, request_save_on_cell_execute=False)  # saved at the end or on an error
+
+    def kill(self) -> None:
+        """Stop the kernel process at once (from any thread), e.g. when the run is interrupted."""
+        pid = self.pid
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def shutdown(self) -> None:
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - best effort at the end
+                pass
+            self.kc = None
+        if self.km is not None:
+            try:
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001
+                self.kill()
+            try:
+                self.km.cleanup_resources()
+            except Exception:  # noqa: BLE001
+                pass
+            self.km = None
+
+
+class KernelPool:
+    """``size`` worker threads, each owning one kernel for the whole run.
+
+    ``submit(task)`` queues ``task(kernel)`` and returns a Future; a free worker runs it with its kernel.
+    Kernels start as soon as the pool is made, so their start-up overlaps with whatever the caller does
+    next. ``close()`` lets the workers finish their current task and shuts the kernels down;
+    ``close(kill=True)`` (an interrupted run) stops the kernels at once.
+    """
+
+    def __init__(self, size: int, *, kernel_name: str, cwd: Path):
+        self.size = max(1, int(size))
+        self._tasks: queue.Queue = queue.Queue()
+        self._folder = Path(tempfile.mkdtemp(prefix="ivp-k"))  # short: socket paths are limited to ~100 bytes
+        os.chmod(self._folder, 0o700)
+        self.kernels = [Kernel(kernel_name, cwd, self._folder / f"k{i}") for i in range(self.size)]
+        self._threads = [threading.Thread(target=self._work, args=(k,), name=f"ivp-kernel-{i}", daemon=True)
+                         for i, k in enumerate(self.kernels)]
+        self._closed = False
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self, kernel: Kernel) -> None:
+        start_error = None
+        try:
+            kernel.start()
+        except KernelError as exc:
+            start_error = exc
+        while True:
+            item = self._tasks.get()
+            if item is None:
+                break
+            future, task = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                if start_error is not None or not kernel.alive():
+                    start_error = None
+                    kernel.start()
+                future.set_result(task(kernel))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+                future.set_exception(exc)
+        kernel.shutdown()
+
+    def submit(self, task) -> Future:
+        """Run ``task(kernel)`` in a worker; the Future carries its result or exception."""
+        if self._closed:
+            raise RuntimeError("de kernelpool is al gesloten")
+        future: Future = Future()
+        self._tasks.put((future, task))
+        return future
+
+    def close(self, *, kill: bool = False) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if kill:
+            while True:  # tasks not yet started are cancelled
+                try:
+                    item = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+            for kernel in self.kernels:
+                kernel.kill()
+        for _ in self._threads:
+            self._tasks.put(None)
+        for thread in self._threads:
+            thread.join(timeout=5 if kill else None)
+        shutil.rmtree(self._folder, ignore_errors=True)
