@@ -17,7 +17,7 @@ size, so a busy moment of the machine slows both sizes alike and the ratio stays
 min and max wall time over the rounds and the ratio of the medians; next to it the ratio of the median
 CPU times of the process, which other work on the machine disturbs less. Memory: the peak of allocations
 during one run of the step (tracemalloc), and per size the maximum resident set size of a fresh process
-that runs the whole job once (which includes Python, pandas and numpy themselves).
+that runs the whole job once, next to that of one that only imports what the job imports.
 
 The synthetic input is made with ``ivp.synth`` into a temporary folder and deleted afterwards; it is
 never report data and never committed."""
@@ -119,16 +119,31 @@ def timings(folders: dict[str, Path], repeats: int, cohort: str, peiljaar: str) 
     return {"times": times, "cpu": cpu, "peaks": peaks, "sizes": sizes}
 
 
-def job_maxrss(processed: Path, cohort: str, peiljaar: str) -> int:
-    """Maximum resident set size (bytes) of a fresh Python process that runs the job once."""
+def job_maxrss(processed: Path, cohort: str, peiljaar: str, *, run: bool = True) -> int:
+    """Peak resident set size (bytes) of a fresh Python process that runs the job once (with
+    ``run=False``: that only builds the steps, i.e. imports everything and reads the data once).
+
+    Read from ``VmHWM`` in /proc (Linux): ``ru_maxrss`` would also count the memory of this process,
+    which a child inherits at fork and keeps across exec."""
     code = ("import resource, sys, tempfile; sys.path.insert(0, sys.argv[1]); import bench_analysis as b; "
             "from pathlib import Path\n"
             "with tempfile.TemporaryDirectory() as tmp:\n"
-            "    b.steps(Path(sys.argv[2]), Path(tmp), sys.argv[3], sys.argv[4])[0][b.JOB]()\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)")
-    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(processed), cohort, peiljaar],
-                          check=True, capture_output=True, text=True, cwd=ROOT)
+            "    job = b.steps(Path(sys.argv[2]), Path(tmp), sys.argv[3], sys.argv[4])[0][b.JOB]\n"
+            "    job() if sys.argv[5] == '1' else None\n"
+            "print(b.peak_rss())")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(processed), cohort, peiljaar,
+                           "1" if run else "0"], check=True, capture_output=True, text=True, cwd=ROOT)
     return int(done.stdout.split()[-1])
+
+
+def peak_rss() -> int:
+    """This process's peak resident set size in bytes (VmHWM on Linux, else ru_maxrss)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def prepare(tmp: Path, n_plans: int, seed: int, sample: Path) -> dict[str, Path]:
@@ -146,7 +161,7 @@ def _cell(runs: list[float]) -> str:
     return f"{statistics.median(runs):7.3f} ({min(runs):.3f}-{max(runs):.3f})"
 
 
-def table(result: dict, rss: dict[str, int]) -> str:
+def table(result: dict, rss: dict[str, int], rss_base: dict[str, int]) -> str:
     """The benchmark table: per step median (min-max) seconds at both sizes, ratio of medians, peaks."""
     times, cpu, peaks = result["times"], result["cpu"], result["peaks"]
     head = (f"{'step':38} {'shipped s: median (min-max)':>28} {'large s: median (min-max)':>28} "
@@ -158,8 +173,10 @@ def table(result: dict, rss: dict[str, int]) -> str:
         lines.append(f"{name:38} {_cell(runs):>28} {_cell(times['large'][name]):>28} {ratio:13.2f} "
                      f"{cpu_ratio:10.2f} {peaks['shipped'][name] / MIB:16.1f} {peaks['large'][name] / MIB:14.1f}")
     lines.append("-" * len(head))
-    lines.append(f"{'max RSS of a process running the job':38} {'':>28} {'':>28} {'':>13} {'':>10} "
+    lines.append(f"{'peak RSS of a process running the job':38} {'':>28} {'':>28} {'':>13} {'':>10} "
                  f"{rss['shipped'] / MIB:16.0f} {rss['large'] / MIB:14.0f}")
+    lines.append(f"{'  same process without the job':38} {'':>28} {'':>28} {'':>13} {'':>10} "
+                 f"{rss_base['shipped'] / MIB:16.0f} {rss_base['large'] / MIB:14.0f}")
     return "\n".join(lines)
 
 
@@ -183,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ivp-bench-") as tmp:
         folders = prepare(Path(tmp), args.plans, args.seed, args.sample)
         rss = {size: job_maxrss(folder, args.cohort, args.peiljaar) for size, folder in folders.items()}
+        rss_base = {size: job_maxrss(folder, args.cohort, args.peiljaar, run=False) for size, folder in folders.items()}
         result = timings(folders, args.repeats, args.cohort, args.peiljaar)
     import numpy as np
     import pandas as pd
@@ -194,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.plans} --seed {args.seed}): {g['plans']} plans / {g['speerpunten']} speerpunten in scope.")
     print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}; load average before/after: {load_before}/{_load()}.\n")
-    print(table(result, rss))
+    print(table(result, rss, rss_base))
     return 0
 
 
