@@ -65,6 +65,8 @@ def tiny_results(**changes) -> dict:
         "methode": {"small_n": 10, "scope_rule": "Regel <b>cohort</b>.", "intervals": "Wilson en cluster."},
         "flags": ["indicatief:joint_plans.sizes"],
     }
+    for entry in [*results["themes"].values(), *results["categories"].values(), results["national_priorities"]]:
+        entry.update(ci95=entry["ci95_cluster"], ci95_methode="clusterbootstrap")  # 12 plans: the cluster interval
     results.update(changes)
     return results
 

@@ -155,9 +155,10 @@ def test_ccv_sized_sample_reproduces_the_published_shares(tmp_path):
 
 def hand_results(vwl_ci, joint_ci=(0.2, 0.3)):
     return {"n_priorities": 100,
-            "categories": {VWL_CATEGORY: {"share": 0.40, "ci95_cluster": list(vwl_ci), "ci95_wilson": [0.30, 0.50]},
-                           "Ondermijning": {"share": 0.30, "ci95_cluster": [0.29, 0.31],
-                                            "ci95_wilson": [0.25, 0.35]}},
+            "categories": {VWL_CATEGORY: {"share": 0.40, "ci95_cluster": list(vwl_ci), "ci95_wilson": [0.30, 0.50],
+                                          "ci95": list(vwl_ci), "ci95_methode": "clusterbootstrap"},
+                           "Ondermijning": {"share": 0.30, "ci95_cluster": [0.29, 0.31], "ci95": [0.29, 0.31],
+                                            "ci95_methode": "clusterbootstrap", "ci95_wilson": [0.25, 0.35]}},
             "joint_plans": {"share": 0.22, "ci95_wilson": list(joint_ci)}}
 
 
@@ -183,3 +184,25 @@ def test_small_number_flags_name_each_figure_based_on_fewer_than_ten_plans():
                "participation": {"indicatief": False, "forms_indicatief": True, "among_known_indicatief": False}}
     assert small_number_flags(results) == ["indicatief:joint_plans.sizes", "indicatief:participation.forms"]
     assert small_number_flags({"n_plans": 0}) == ["geen_plannen", "indicatief"]
+
+
+def test_with_fewer_than_ten_plans_the_headline_interval_is_wilson_not_a_degenerate_bootstrap(data):
+    # G4 in 2020: the two Amsterdam plans; a bootstrap over two plans has (almost) no clusters to resample
+    section = themes_section(select_scope(data, "G4", "2020"), seed=SEED, n_bootstrap=2000)
+    for entry in [*section["categories"].values(), *section["themes"].values()]:
+        assert entry["ci95_methode"] == "wilson"
+        assert entry["ci95"] == entry["ci95_wilson"]
+
+
+def test_headline_interval_is_the_cluster_bootstrap_from_ten_plans_on():
+    from ivp.analysis import headline_interval
+
+    assert headline_interval([1 / 3, 1 / 3], [0.06, 0.79], n_plans=9) == ([0.06, 0.79], "wilson")
+    assert headline_interval([0.2, 0.3], [0.1, 0.4], n_plans=10) == ([0.2, 0.3], "clusterbootstrap")
+
+
+def test_ccv_comparison_uses_the_headline_interval_and_names_its_method():
+    small = hand_results((0.40, 0.40))  # a zero-width cluster interval, as one plan gives
+    small["categories"][VWL_CATEGORY].update({"ci95": [0.30, 0.50], "ci95_methode": "wilson"})
+    entry = ccv_comparison(small)[VWL_CATEGORY]
+    assert entry["ci95"] == [0.30, 0.50] and entry["interval"] == "wilson" and entry["inside"] is True

@@ -476,13 +476,25 @@ def participation(scope: Scope) -> dict:
 
 # --- 5. national priorities ---------------------------------------------------------------------
 
+def headline_interval(ci_cluster, ci_wilson, n_plans: int) -> tuple[list, str]:
+    """The interval the report shows for a share of speerpunten, and the name of its method.
+
+    The cluster bootstrap over plans is right for speerpunten that cluster within plans, but with fewer
+    than ``SMALL_N`` plans it has too few clusters to resample (one plan gives a zero-width interval);
+    then the Wilson interval is shown.
+    """
+    if n_plans >= SMALL_N:
+        return list(ci_cluster), "clusterbootstrap"
+    return list(ci_wilson), "wilson"
+
+
 def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
     """How far the speerpunten address a priority of the Veiligheidsagenda 2019-2022 (codebook flag
     ``landelijke_prioriteit``: OND and CYB).
 
     Returns:
         keys ``n`` (such speerpunten), ``n_priorities``, ``priority_share``, ``ci95_wilson``,
-        ``ci95_cluster``, ``n_plans_with``, ``n_plans``, ``plan_share`` (plans with at least one),
+        ``ci95_cluster``, ``ci95`` and ``ci95_methode`` (see ``headline_interval``), ``n_plans_with``, ``n_plans``, ``plan_share`` (plans with at least one),
         ``plan_ci95_wilson``, ``themes`` (the codes), ``by_theme`` (speerpunten per code),
         ``by_niveau`` ({niveau: {n_priorities, n, share}}), ``indicatief``.
     """
@@ -506,6 +518,9 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
         "priority_share": table["share"],
         "ci95_wilson": [table["wilson_low"], table["wilson_high"]],
         "ci95_cluster": [table["cluster_low"], table["cluster_high"]],
+        **dict(zip(("ci95", "ci95_methode"), headline_interval(
+            [table["cluster_low"], table["cluster_high"]], [table["wilson_low"], table["wilson_high"]],
+            len(scope.plans)))),
         "n_plans_with": int(table["n_plans"]),
         "n_plans": len(scope.plans),
         "plan_share": table["plan_share"],

@@ -121,8 +121,8 @@ def index_html(rows: list[dict]) -> str:
         mark = report.Html(report.marker(res)) if res else ""
         table_rows.append([
             row["peiljaar"], cohort, res.get("n_plans", "–"), res.get("n_priorities", "–"),
-            report.share_with_ci(vwl.get("share"), vwl.get("ci95_cluster")) if res else "–",
-            report.share_with_ci(ond.get("share"), ond.get("ci95_cluster")) if res else "–",
+            report.share_with_ci(vwl.get("share"), vwl.get("ci95")) if res else "–",
+            report.share_with_ci(ond.get("share"), ond.get("ci95")) if res else "–",
             report.share_with_ci(joint.get("share"), joint.get("ci95_wilson")) if res else "–",
             mark, status,
         ])

@@ -18,9 +18,9 @@ from urllib.parse import urlparse
 import pandas as pd
 
 from . import figures
+from .analysis import SMALL_N
 from .reference import codebook, theme_table
 
-SMALL_N = 10  # the analyses' small-number rule (ivp.analysis.SMALL_N); results carry the flags themselves
 COHORT_NAMES = {
     "nationaal": "alle gemeenten (nationaal)",
     "G4": "G4 (de vier grootste steden)",
@@ -158,11 +158,31 @@ def _pair(value) -> list:
     return list(value) if value else [None, None]
 
 
+INTERVAL_COLUMNS = ["ci_low", "ci_high", "methode", "cluster_low", "cluster_high", "wilson_low", "wilson_high"]
+
+
+def _intervals(entry: dict) -> dict:
+    """Interval columns of a share entry: the headline interval (``ci95``, method ``ci95_methode``) and
+    both underlying intervals."""
+    (low, high), (c_low, c_high), (w_low, w_high) = (
+        _pair(entry.get("ci95")), _pair(entry.get("ci95_cluster")), _pair(entry.get("ci95_wilson")))
+    return {"ci_low": low, "ci_high": high, "methode": entry.get("ci95_methode"),
+            "cluster_low": c_low, "cluster_high": c_high, "wilson_low": w_low, "wilson_high": w_high}
+
+
+def interval_method_text(method: str) -> str:
+    """Dutch description of the method of a headline interval, for captions."""
+    if method == "wilson":
+        return f"Wilson; minder dan {SMALL_N} plannen is te weinig voor een clusterbootstrap"
+    return "clusterbootstrap over plannen"
+
+
 def theme_frame(results: dict) -> pd.DataFrame:
     """The ``themes`` of results as a table.
 
     Returns one row per theme in codebook order: ``code``, ``label``, ``n``, ``share``, ``ci_low``,
-    ``ci_high`` (cluster bootstrap), ``wilson_low``, ``wilson_high``, ``n_plans``, ``plan_share``.
+    ``ci_high`` (headline interval, method in ``methode``), ``cluster_low``, ``cluster_high``, ``wilson_low``,
+    ``wilson_high``, ``n_plans``, ``plan_share``.
     """
     labels = theme_table().set_index("code")["label_nl"]
     rows = []
@@ -170,31 +190,26 @@ def theme_frame(results: dict) -> pd.DataFrame:
         entry = (results.get("themes") or {}).get(code)
         if entry is None:
             continue
-        (c_low, c_high), (w_low, w_high) = _pair(entry.get("ci95_cluster")), _pair(entry.get("ci95_wilson"))
         rows.append({"code": code, "label": entry.get("label") or labels[code], "n": entry.get("n"),
-                     "share": entry.get("share"), "ci_low": c_low, "ci_high": c_high, "wilson_low": w_low,
-                     "wilson_high": w_high, "n_plans": entry.get("n_plans"), "plan_share": entry.get("plan_share")})
-    columns = ["code", "label", "n", "share", "ci_low", "ci_high", "wilson_low", "wilson_high", "n_plans",
-               "plan_share"]
+                     "share": entry.get("share"), **_intervals(entry),
+                     "n_plans": entry.get("n_plans"), "plan_share": entry.get("plan_share")})
+    columns = ["code", "label", "n", "share", *INTERVAL_COLUMNS, "n_plans", "plan_share"]
     return pd.DataFrame(rows, columns=columns)
 
 
 def category_frame(results: dict) -> pd.DataFrame:
     """The ``categories`` (default roll-up) of results, largest first.
 
-    Returns ``label``, ``n``, ``share``, ``ci_low``, ``ci_high`` (cluster), ``wilson_low``, ``wilson_high``,
+    Returns ``label``, ``n``, ``share``, the columns of ``INTERVAL_COLUMNS`` (see ``theme_frame``),
     ``themes`` (codes, comma-joined), ``reference`` (the CCV's published 2020 share, NaN where none).
     """
     published = codebook()["ccv2020"]["category_shares"]
     rows = []
     for label, entry in (results.get("categories") or {}).items():
-        (c_low, c_high), (w_low, w_high) = _pair(entry.get("ci95_cluster")), _pair(entry.get("ci95_wilson"))
-        rows.append({"label": label, "n": entry.get("n"), "share": entry.get("share"), "ci_low": c_low,
-                     "ci_high": c_high, "wilson_low": w_low, "wilson_high": w_high,
+        rows.append({"label": label, "n": entry.get("n"), "share": entry.get("share"), **_intervals(entry),
                      "themes": _themes_text(entry.get("themes")),
                      "reference": published.get(label, float("nan"))})
-    frame = pd.DataFrame(rows, columns=["label", "n", "share", "ci_low", "ci_high", "wilson_low", "wilson_high",
-                                        "themes", "reference"])
+    frame = pd.DataFrame(rows, columns=["label", "n", "share", *INTERVAL_COLUMNS, "themes", "reference"])
     return frame.sort_values(["share", "label"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
@@ -287,15 +302,15 @@ def kernbevindingen(results: dict) -> Html:
     sentences = [
         f"De steekproef telt <strong>{n_plans} plannen</strong> met <strong>{n_sp} speerpunten</strong>, "
         f"uit {results.get('n_municipalities', 0)} gemeenten{coverage}.{m}",
-        f"<strong>Veilige woon- en leefomgeving</strong> krijgt {share_with_ci(vwl.get('share'), vwl.get('ci95_cluster'))} "
+        f"<strong>Veilige woon- en leefomgeving</strong> krijgt {share_with_ci(vwl.get('share'), vwl.get('ci95'))} "
         f"van de speerpunten; de CCV vond in 2020 {pct(published['category_shares'][VWL], 0)}.{marker(results, 'categories')}",
-        f"<strong>Ondermijning</strong> krijgt {share_with_ci(ond.get('share'), ond.get('ci95_cluster'))} "
+        f"<strong>Ondermijning</strong> krijgt {share_with_ci(ond.get('share'), ond.get('ci95'))} "
         f"(CCV 2020: {pct(published['category_shares'][OND], 0)}). {largest_category_sentence(results)}"
         f"{marker(results, 'categories')}",
         f"{share_with_ci(joint.get('share'), joint.get('ci95_wilson'))} van de plannen is door twee of meer "
         f"gemeenten samen opgesteld (CCV/VNG 2020: ongeveer {pct(published['joint_plan_share'], 0)})."
         f"{marker(results, 'joint_plans')}",
-        f"{share_with_ci(nat.get('priority_share'), nat.get('ci95_cluster'))} van de speerpunten sluit aan bij een "
+        f"{share_with_ci(nat.get('priority_share'), nat.get('ci95'))} van de speerpunten sluit aan bij een "
         f"landelijke prioriteit van de Veiligheidsagenda 2019-2022.{marker(results, 'national_priorities')}",
         f"Ten minste {pct(part.get('share_at_least'), 0)} van de plannen is opgesteld met inbreng van inwoners; "
         f"bij {part.get('n_unknown', 0)} van de {n_plans} plannen is dat uit de bron niet op te maken."
@@ -303,7 +318,8 @@ def kernbevindingen(results: dict) -> Html:
     ]
     body = '<ul class="kern">' + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
     body += _p("BI: 95%-betrouwbaarheidsinterval; voor aandelen van speerpunten uit een clusterbootstrap over "
-               "plannen, voor aandelen van plannen volgens Wilson. Zie Methode en beperkingen.")
+               f"plannen (bij minder dan {SMALL_N} plannen volgens Wilson), voor aandelen van plannen volgens "
+               "Wilson. Zie Methode en beperkingen.")
     return _section("kernbevindingen", body)
 
 
@@ -378,12 +394,12 @@ def themas(results: dict) -> Html:
             + "; ".join(f"{r.label} {pct(r.share, 0)} ({interval([r.ci_low, r.ci_high], 0)})"
                         for r in ranked.itertuples()) + ".",
         caption=f"Figuur 1. Aandeel van de {n_sp} speerpunten per hoofdthema, met 95%-interval "
-                "(clusterbootstrap over plannen); n = aantal speerpunten.")
+                f"({interval_method_text(themes['methode'].iloc[0] if len(themes) else '')}); n = aantal speerpunten.")
     if m:
         body += _p(f"Figuur 1 en de tabellen van deze paragraaf rusten op minder dan {SMALL_N} plannen.{m}")
     body += table(
         ["thema", "speerpunten", "aandeel", "95%-BI cluster", "95%-BI Wilson", "plannen met thema", ""],
-        [[f"{r.label} ({r.code})", r.n, pct(r.share), interval([r.ci_low, r.ci_high]),
+        [[f"{r.label} ({r.code})", r.n, pct(r.share), interval([r.cluster_low, r.cluster_high]),
           interval([r.wilson_low, r.wilson_high]), f"{r.n_plans} ({pct(r.plan_share, 0)})", Html(m)]
          for r in themes.itertuples()],
         caption="Speerpunten per hoofdthema; de laatste kolom: plannen met ten minste één speerpunt op het thema",
@@ -400,7 +416,7 @@ def themas(results: dict) -> Html:
         caption="Figuur 2. Speerpunten naar de categorieën van de CCV-analyse 2020 (standaardindeling: zorg en "
                 "veiligheid valt onder veilige woon- en leefomgeving). Ruit: het gepubliceerde CCV-cijfer.")
     body += table(["categorie", "thema's", "speerpunten", "aandeel", "95%-BI cluster", "95%-BI Wilson", "CCV 2020", ""],
-                  [[r.label, r.themes, r.n, pct(r.share), interval([r.ci_low, r.ci_high]),
+                  [[r.label, r.themes, r.n, pct(r.share), interval([r.cluster_low, r.cluster_high]),
                     interval([r.wilson_low, r.wilson_high]), "" if pd.isna(r.reference) else pct(r.reference, 0),
                     Html(mc)] for r in cats.itertuples()],
                   caption="Speerpunten per CCV-categorie", numeric={2, 3, 4, 5, 6})
@@ -492,7 +508,7 @@ def landelijke_prioriteiten(results: dict) -> Html:
               + esc(" of ".join(f"{labels.get(c, c).lower()} ({c})" for c in codes) or "OND of CYB")
               + " daarbij aan; mensenhandel valt onder ondermijning.")
     rows = [["speerpunten die aansluiten", nat.get("n", 0),
-             share_with_ci(nat.get("priority_share"), nat.get("ci95_cluster")), Html(m)],
+             share_with_ci(nat.get("priority_share"), nat.get("ci95")), Html(m)],
             ["plannen met ten minste één zo'n speerpunt", nat.get("n_plans_with", 0),
              share_with_ci(nat.get("plan_share"), nat.get("plan_ci95_wilson")), Html(m)]]
     for code, n in (nat.get("by_theme") or {}).items():
@@ -507,7 +523,8 @@ def landelijke_prioriteiten(results: dict) -> Html:
                          entry.get("n"), f"{pct(entry.get('share'))} van {entry['n_priorities']}", Html(m)])
     body += table(["maat", "aantal", "aandeel", ""], rows, caption="Aansluiting bij de Veiligheidsagenda 2019-2022",
                   numeric={1})
-    body += _p("Intervallen: clusterbootstrap voor speerpunten, Wilson voor plannen. Executie (tenuitvoerlegging "
+    body += _p(f"Intervallen: clusterbootstrap voor speerpunten (Wilson bij minder dan {SMALL_N} plannen), "
+               "Wilson voor plannen. Executie (tenuitvoerlegging "
                "van straffen) heeft geen eigen thema in het codeboek. Bron: " + esc(agenda["bron"]) + ".")
     return _section("landelijk", body)
 

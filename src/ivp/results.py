@@ -20,6 +20,7 @@ from .analysis import (
     Scope,
     category_sensitivity,
     check_n_bootstrap,
+    headline_interval,
     joint_plans,
     national_priorities,
     niveau_split,
@@ -58,7 +59,9 @@ INTERVALS = (
     "Clusterbootstrap: 95%-percentielinterval over {n} trekkingen van plannen met teruglegging (seed {seed}); "
     "speerpunten van één plan hangen samen, dus dit interval is voor aandelen van speerpunten het eerlijke. "
     "Bij veel plannen trekt ivp per trekking hoe vaak elk patroon van plannen (aantal speerpunten, aantal "
-    "daarvan in het thema) voorkomt in plaats van elk plan apart: dat geeft precies dezelfde verdeling."
+    "daarvan in het thema) voorkomt in plaats van elk plan apart: dat geeft precies dezelfde verdeling. "
+    f"Met minder dan {SMALL_N} plannen zijn er te weinig clusters om te hertrekken (één plan geeft een interval "
+    "zonder breedte); dan tonen kernbevindingen, figuren en de vergelijking met de CCV het Wilson-interval."
 )
 
 
@@ -135,16 +138,19 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
-def _share_rows(table: pd.DataFrame, *, indicatief: bool, extra: tuple[str, ...] = ()) -> dict:
+def _share_rows(table: pd.DataFrame, *, n_plans: int, extra: tuple[str, ...] = ()) -> dict:
     rows = {}
     for key, r in table.iterrows():
+        ci, method = headline_interval(_interval(r["cluster_low"], r["cluster_high"]),
+                                       _interval(r["wilson_low"], r["wilson_high"]), n_plans)
         rows[str(key)] = {
+            "ci95": ci, "ci95_methode": method,
             "n": int(r["n"]), "share": r["share"],
             "ci95_wilson": _interval(r["wilson_low"], r["wilson_high"]),
             "ci95_cluster": _interval(r["cluster_low"], r["cluster_high"]),
             "n_plans": int(r["n_plans"]), "plan_share": r["plan_share"],
             "plan_ci95_wilson": _interval(r["plan_wilson_low"], r["plan_wilson_high"]),
-            "indicatief": indicatief,
+            "indicatief": n_plans < SMALL_N,
             **{name: r[name] for name in extra},
         }
     return rows
@@ -161,8 +167,8 @@ def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     book = codebook()
     return {
         **_job(scope, seed=seed, n_bootstrap=n_bootstrap),
-        "themes": _share_rows(themes, indicatief=small, extra=("label", "n_thema_2")),
-        "categories": _share_rows(categories, indicatief=small, extra=("themes",)),
+        "themes": _share_rows(themes, n_plans=len(scope.plans), extra=("label", "n_thema_2")),
+        "categories": _share_rows(categories, n_plans=len(scope.plans), extra=("themes",)),
         "default_rollup": book["default_rollup"],
         "category_sensitivity": {name: {label: sensitivity.at[label, name] for label in rollup_categories(name)}
                                  for name in sensitivity.columns},
@@ -196,8 +202,8 @@ def ccv_comparison(results: dict) -> dict:
         results: with ``n_priorities``, ``categories`` (label -> share, ci95_cluster, ci95_wilson) and
             ``joint_plans`` (share, ci95_wilson).
     Returns:
-        metric -> ``published``, ``ours``, ``ci95`` (cluster bootstrap for shares of speerpunten, Wilson
-        for the share of plans; null for the count), ``interval`` (which one), ``inside`` (published
+        metric -> ``published``, ``ours``, ``ci95`` (for shares of speerpunten the headline interval of
+        ``analysis.headline_interval``, Wilson for the share of plans; null for the count), ``interval`` (which one), ``inside`` (published
         value within ``ci95``; null when there is no interval) and ``label``; shares of speerpunten also
         carry ``ci95_wilson`` and ``inside_wilson`` (the interval that treats speerpunten as independent).
     """
@@ -206,7 +212,7 @@ def ccv_comparison(results: dict) -> dict:
                             "ci95": None, "interval": None, "inside": None, "label": "aantal speerpunten"}}
     for label, published in book["category_shares"].items():
         ours = results["categories"].get(label, {})
-        entry = _compare(published, ours.get("share"), ours.get("ci95_cluster"), "clusterbootstrap",
+        entry = _compare(published, ours.get("share"), ours.get("ci95"), ours.get("ci95_methode"),
                          f"aandeel speerpunten {label.lower()}")
         wilson = _compare(published, ours.get("share"), ours.get("ci95_wilson"), "wilson", "")
         out[label] = {**entry, "ci95_wilson": wilson["ci95"], "inside_wilson": wilson["inside"]}
