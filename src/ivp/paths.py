@@ -53,10 +53,12 @@ def output_problems(data: Path, targets: Iterable[tuple[str, Path, bool]]) -> li
     return problems
 
 
-def run_output_problems(data: Path, processed: Path, out: Path, job_folders: Iterable[Path] = ()) -> list[InputProblem]:
-    """``output_problems`` for ``ivp run``: ``processed`` and every job folder are replaced as a whole,
-    ``out`` and its ``notebooks/`` are written into; also every job folder must lie inside ``out``
-    (a job folder is made from the cohort and peiljaar values).
+def run_output_problems(data: Path, processed: Path, out: Path, job_folders: Iterable[Path] = (),
+                        replaced: Iterable[tuple[str, Path]] = ()) -> list[InputProblem]:
+    """``output_problems`` for ``ivp run``: ``processed``, every job folder and the ``replaced`` folders
+    (``(option, folder)``, e.g. ``("--autocode", <out>/gecodeerd)``) are replaced as a whole, ``out`` and
+    its ``notebooks/`` are written into; also every job folder must lie inside ``out`` (a job folder is
+    made from the cohort and peiljaar values).
 
     Returns:
         the problems, empty when the run may write where it was told to.
@@ -64,6 +66,7 @@ def run_output_problems(data: Path, processed: Path, out: Path, job_folders: Ite
     out = Path(out)
     jobs = list(job_folders)
     targets = [("--processed", Path(processed), True), ("--out", out, False), ("--out", out / "notebooks", False),
+               *((option, Path(folder), True) for option, folder in replaced),
                *(("--cohort/--peiljaar", folder, True) for folder in jobs)]
     problems = output_problems(data, targets)
     root = out.resolve()
@@ -74,9 +77,10 @@ def run_output_problems(data: Path, processed: Path, out: Path, job_folders: Ite
     return problems
 
 
-def check_run_outputs(data: Path, processed: Path, out: Path, job_folders: Iterable[Path] = ()) -> None:
+def check_run_outputs(data: Path, processed: Path, out: Path, job_folders: Iterable[Path] = (),
+                      replaced: Iterable[tuple[str, Path]] = ()) -> None:
     """Raise ``InvalidInput`` with every ``run_output_problems`` (before a run reads or writes anything)."""
     from .errors import InvalidInput
 
-    if problems := run_output_problems(data, processed, out, job_folders):
+    if problems := run_output_problems(data, processed, out, job_folders, replaced):
         raise InvalidInput(problems)
