@@ -423,7 +423,8 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     out = Path(config.out)
     run_started = provenance.now_utc()
     jobs = config.jobs_list()
-    check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs])  # input never inside
+    check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs],  # input never inside
+                      [("--autocode", out / AUTOCODE_DIR)] if config.autocode else [])
     n_workers = max(1, min(config.jobs or default_jobs(), len(jobs)))
     progress(f"ivp run: {len(jobs)} taken (peiljaar {', '.join(config.peiljaren)} × {', '.join(config.cohorts)}), "
              f"{n_workers} tegelijk" + (", --force" if config.force else ""))
