@@ -139,6 +139,9 @@ def test_job_folder_outside_out_is_refused_even_when_the_values_bypass_the_comma
      "een map buiten --processed x"),
     (["run", "--data", "data/raw", "--processed", "reports/2020/nationaal", "--out", "reports"], "--processed",
      "een map buiten --cohort/--peiljaar reports/2020/nationaal"),
+    # --autocode replaces <out>/gecodeerd as a whole: the coded folder of an earlier run cannot be the input
+    (["run", "--data", "reports/gecodeerd", "--autocode"], "--autocode",
+     "een map buiten de invoer reports/gecodeerd (die wordt nooit overschreven); deze map wordt als geheel vervangen"),
 ])
 def test_output_folder_that_is_contains_or_lies_inside_the_input_is_refused(tree, capsys, monkeypatch, args,
                                                                              option, expected):
@@ -146,6 +149,7 @@ def test_output_folder_that_is_contains_or_lies_inside_the_input_is_refused(tree
     deleted. Every such location is now refused with exit 2, naming the option, before anything is read."""
     monkeypatch.chdir(tree)
     (tree / "link_naar_raw").symlink_to(tree / "data" / "raw", target_is_directory=True)
+    shutil.copytree(tree / "data" / "raw", tree / "reports" / "gecodeerd")
     before = snapshot(tree)
     if args[0] == "run":
         args = [*args, "--cohort", "nationaal", "--peiljaar", "2020"]
