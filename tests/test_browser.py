@@ -111,7 +111,7 @@ def test_reports_load_nothing_but_themselves_and_show_their_headline_numbers(bro
         expected = [f"{results['n_plans']} plannen", "Verantwoording"]
         if results["n_plans"]:
             vwl = results["categories"][report.VWL]
-            expected.append(report.share_with_ci(vwl["share"], vwl["ci95_cluster"]))
+            expected.append(report.share_with_ci(vwl["share"], vwl["ci95"]))
         check_page(browser, job / "rapport.html", f"{PEILJAAR}-{cohort}", expected)
 
 

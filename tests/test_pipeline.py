@@ -95,7 +95,7 @@ def test_report_shows_the_headline_numbers_of_its_results(shipped):
         assert f"<strong>{results['n_plans']} plannen</strong>" in key
         if results["n_plans"]:
             vwl = results["categories"][report.VWL]
-            assert report.share_with_ci(vwl["share"], vwl["ci95_cluster"]) in key
+            assert report.share_with_ci(vwl["share"], vwl["ci95"]) in key
             joint = results["joint_plans"]
             assert report.share_with_ci(joint["share"], joint["ci95_wilson"]) in key
         if results["n_plans"] < 10:
