@@ -354,6 +354,21 @@ def test_failing_job_does_not_disturb_the_next_job_in_the_same_kernel(tmp_path):
     assert job_inodes(folder)[f"{PEILJAAR}/P10"] == before[f"{PEILJAAR}/P10"]
 
 
+@pytest.mark.slow
+def test_kernel_that_dies_in_a_notebook_fails_only_its_job_and_is_replaced_for_the_next(tmp_path):
+    folder = make_project(tmp_path / "project")
+
+    def kill_kernel_for_g4(nb):
+        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+        nb.cells.insert(at, nbformat.v4.new_code_cell('if cohort == "G4":\n    import os\n    os._exit(1)'))
+
+    _edit_notebook(folder / "notebooks" / "03_samenwerking.ipynb", kill_kernel_for_g4)
+    run = ivp_run(folder, "--jobs", "1")
+    assert run["code"] == 1
+    assert run["status"] == {f"{PEILJAAR}/G4": "MISLUKT", f"{PEILJAAR}/P10": "ok"}
+    assert "2020/G4: 03_samenwerking.ipynb, cel ?: DeadKernelError" in run["stderr"]
+
+
 # ---------------------------------------------------------------- where the theme codes came from
 
 def _coding_sentence(folder: Path, cohort: str) -> str:

@@ -27,7 +27,8 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import papermill as pm
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
@@ -87,13 +88,18 @@ papermill_engines.register(ENGINE, SharedKernelEngine)
 
 
 class Kernel:
-    """One kernel, used by one thread at a time: started, reset before each notebook, shut down."""
+    """One kernel, used by one thread at a time: started, reset before each notebook, shut down.
+
+    The manager and client are the asynchronous ones that nbclient itself uses (run here through
+    ``run_sync`` on the thread's event loop): only with them does nbclient notice a kernel that died in
+    the middle of a cell, instead of waiting for its reply forever.
+    """
 
     def __init__(self, kernel_name: str, cwd: Path, sockets: Path):
         self.kernel_name = kernel_name
         self.cwd = Path(cwd)
         self.sockets = Path(sockets)  # IPC socket path prefix, private to this kernel
-        self.km: KernelManager | None = None
+        self.km: AsyncKernelManager | None = None
         self.kc = None
         self.starts = 0
 
@@ -103,7 +109,7 @@ class Kernel:
         return getattr(provisioner, "pid", None)
 
     def alive(self) -> bool:
-        return self.km is not None and self.km.has_kernel and self.km.is_alive()
+        return self.km is not None and self.km.has_kernel and run_sync(self.km.is_alive)()
 
     def start(self) -> None:
         """Start the kernel, connect, import the stage modules and take the snapshot that ``reset`` restores.
@@ -122,19 +128,19 @@ class Kernel:
 
     def _start_once(self) -> None:
         self.starts += 1
-        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self.sockets),
-                                connection_file=f"{self.sockets}-verbinding.json")
-        self.km.start_kernel(cwd=str(self.cwd), extra_arguments=KERNEL_ARGS)
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self.sockets),
+                                     connection_file=f"{self.sockets}-verbinding.json")
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd), extra_arguments=KERNEL_ARGS)
         self.kc = self.km.client()
         self.kc.start_channels()
-        self.kc.wait_for_ready(timeout=START_TIMEOUT)
+        run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
         self.run(WARM_UP)
         self.run(SNAPSHOT)
 
     def run(self, code: str, timeout: float = START_TIMEOUT) -> None:
         """Execute runner code silently (no output, no history); raise KernelError when it fails."""
-        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout,
-                                            output_hook=lambda msg: None)
+        reply = run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=timeout,
+                                                      output_hook=lambda msg: None)
         content = reply.get("content", {})
         if content.get("status") != "ok":
             raise KernelError(f"{content.get('ename', 'fout')}: {content.get('evalue', '')}")
@@ -174,11 +180,11 @@ class Kernel:
         if self.km is not None:
             try:
                 if self.km.has_kernel:
-                    self.km.shutdown_kernel(now=True)
+                    run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001
                 self.kill()
             try:
-                self.km.cleanup_resources()
+                run_sync(self.km.cleanup_resources)()
             except Exception:  # noqa: BLE001
                 pass
             self.km = None
