@@ -311,6 +311,35 @@ def test_parallel_run_gives_the_same_results_and_reports_as_a_serial_one(tmp_pat
                 == _without_run_time_and_git((b / "rapport.html").read_text(encoding="utf-8")))
 
 
+def _outputs(path: Path) -> list:
+    """Execution counts and outputs of a notebook's code cells (what a reader of the notebook sees)."""
+    nb = nbformat.read(str(path), as_version=4)
+    return [(c.execution_count, c.outputs) for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.slow
+def test_shared_kernel_gives_the_same_notebooks_and_report_as_a_fresh_kernel_per_notebook(base, tmp_path):
+    from ivp.pipeline import JOB_NOTEBOOKS, REPORT_NOTEBOOK, Job, execute, report_title
+    from ivp.render import render_report
+    from ivp.results import assemble_results
+
+    shared = base["folder"] / "reports" / PEILJAAR / "G4"
+    fresh = tmp_path / "G4"
+    params = {"processed_path": str((base["folder"] / "processed").resolve()), "output_path": str(fresh),
+              "cohort": "G4", "peiljaar": PEILJAAR, "seed": 20200525, "n_bootstrap": 2000}
+    notebooks = base["folder"] / "notebooks"
+    for name in JOB_NOTEBOOKS:  # plain papermill: a new kernel for every notebook
+        assert execute(notebooks / name, fresh / "notebooks" / name, params) is None
+    assemble_results(fresh)
+    shutil.copy2(shared / "provenance.json", fresh / "provenance.json")
+    assert execute(notebooks / REPORT_NOTEBOOK, fresh / "notebooks" / REPORT_NOTEBOOK, params) is None
+    render_report(fresh / "notebooks" / REPORT_NOTEBOOK, fresh / "rapport.html", title=report_title(Job(PEILJAAR, "G4")))
+    assert (fresh / "results.json").read_bytes() == (shared / "results.json").read_bytes()
+    for name in (*JOB_NOTEBOOKS, REPORT_NOTEBOOK):
+        assert _outputs(fresh / "notebooks" / name) == _outputs(shared / "notebooks" / name), name
+    assert (fresh / "rapport.html").read_bytes() == (shared / "rapport.html").read_bytes()
+
+
 def _edit_notebook(path: Path, edit) -> None:
     nb = nbformat.read(str(path), as_version=4)
     edit(nb)

@@ -3,12 +3,16 @@
 Starting a kernel and importing pandas, matplotlib and seaborn in it takes seconds; computing a section
 takes milliseconds. So a run keeps one kernel per worker thread and executes notebook after notebook in it
 through papermill (a papermill engine that uses the worker's kernel instead of starting one). Before every
-notebook the worker resets the kernel: IPython's ``reset`` empties the namespace (and restarts the
-execution counter at 1), figures are closed, matplotlib's settings and the working folder are restored. A
-notebook therefore sees only its own variables, as in a fresh kernel in JupyterLab: a notebook that leans
-on a variable of an earlier notebook fails here just as it would alone. Imported modules stay loaded
-(that is the saving); the ``ivp`` modules keep no state between calls other than caches of the package's
-own data files.
+notebook the worker resets the kernel to what a fresh kernel would offer the notebook:
+
+- IPython's ``reset`` empties the namespace and restarts the execution counter at 1, so a notebook that
+  leans on a variable of an earlier notebook fails here just as it would alone in JupyterLab;
+- the ``ivp`` modules are dropped from ``sys.modules``, so each notebook imports them afresh (35 ms) and
+  no module state or cached table that an earlier notebook touched can reach it;
+- open figures are closed, and matplotlib's settings, backend and the working folder are put back as they
+  were when the kernel started.
+
+Third-party modules (pandas, numpy, matplotlib, seaborn, scipy, pyarrow) stay loaded: that is the saving.
 
 Kernels talk over IPC sockets (files in a private temporary folder), not TCP ports, so parallel kernels
 cannot race for a port. A kernel that dies while starting (seen under load as "Kernel died before replying
@@ -31,6 +35,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
+from papermill.iorw import papermill_io
 
 ENGINE = "ivp-gedeelde-kernel"
 # Kernel log lines are noise on the console (cell errors reach us through papermill); the command history
@@ -38,13 +43,16 @@ ENGINE = "ivp-gedeelde-kernel"
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 START_TIMEOUT = 120
 START_ATTEMPTS = 2
-# Imported once per kernel, before the first notebook: the modules every stage notebook imports.
+# Imported once per kernel, before the first notebook: what the stage notebooks import (through ivp).
 WARM_UP = "import ivp.analysis, ivp.clean, ivp.provenance, ivp.report, ivp.results"
-# Captured once after the warm-up, restored before every notebook (names kept out of the user namespace).
+# Taken right after the kernel started (before the warm-up), restored before every notebook; kept in a
+# module of its own, out of the user namespace.
 SNAPSHOT = """\
 import os as _os, sys as _sys, types as _types
 import matplotlib as _mpl
-_sys.modules["_ivp_kernel_state"] = _types.SimpleNamespace(cwd=_os.getcwd(), rc=_mpl.rcParams.copy())
+_sys.modules["_ivp_kernel_state"] = _types.SimpleNamespace(
+    cwd=_os.getcwd(), backend=_mpl.rcParams["backend"],
+    rc={k: v for k, v in _mpl.rcParams.items() if k != "backend"})
 del _os, _sys, _types, _mpl
 """
 RESET = """\
@@ -58,9 +66,13 @@ def _ivp_reset(shell=get_ipython()):
         shell.reset(new_session=True)  # also removes _ivp_reset itself
     finally:
         gc.collect = collect
+    for name in [m for m in sys.modules if m == "ivp" or m.startswith("ivp.")]:
+        del sys.modules[name]
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     matplotlib.rcParams.update(state.rc)
+    if matplotlib.rcParams["backend"] != state.backend:
+        matplotlib.use(state.backend)
     os.chdir(state.cwd)
 _ivp_reset()
 """
@@ -85,6 +97,21 @@ class SharedKernelEngine(NBClientEngine):
 
 
 papermill_engines.register(ENGINE, SharedKernelEngine)
+
+
+def _keep_papermill_in_the_working_folder() -> None:
+    """papermill's local file handler changes the *process's* working folder around every notebook it reads
+    or writes, to the folder that was current when ``execute_notebook`` began, and puts the previous value
+    back afterwards. With notebooks executed in several threads those save/restore pairs interleave: one
+    thread's chdir moves the others, and a folder of an earlier run can be left behind, so a relative path
+    anywhere in the process briefly points elsewhere. The runner gives papermill absolute paths only, so the
+    handler needs no folder of its own: it keeps None (no chdir at all)."""
+    handler = papermill_io.get_handler("local")
+    handler._cwd = None
+    handler.cwd = lambda new_path=None: None
+
+
+_keep_papermill_in_the_working_folder()
 
 
 class Kernel:
@@ -134,8 +161,8 @@ class Kernel:
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
-        self.run(WARM_UP)
         self.run(SNAPSHOT)
+        self.run(WARM_UP)
 
     def run(self, code: str, timeout: float = START_TIMEOUT) -> None:
         """Execute runner code silently (no output, no history); raise KernelError when it fails."""
@@ -155,8 +182,7 @@ class Kernel:
         if not self.alive():
             self.start()
         self.reset()
-        # absolute paths: papermill keeps a process-wide working folder for relative ones, which threads
-        # (and a caller that changes folder between runs) would otherwise share
+        # absolute paths only (see _keep_papermill_in_the_working_folder)
         pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
                             kernel_name=self.kernel_name, engine_name=ENGINE, kernel=self, progress_bar=False,
                             log_output=False, request_save_on_cell_execute=False)  # saved at the end or on an error

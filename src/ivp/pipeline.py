@@ -83,10 +83,10 @@ def execute(notebook: Path, output: Path, parameters: dict, *, peiljaar: str = "
     from .kernels import KERNEL_ARGS
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(str(notebook), str(output), parameters=parameters, kernel_name=kernel,
-                            cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                            extra_arguments=KERNEL_ARGS)
+    try:  # absolute paths: papermill runs the kernel in the notebook's folder (see ivp.kernels)
+        pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
+                            kernel_name=kernel, cwd=str(Path(notebook).resolve().parent), progress_bar=False,
+                            log_output=False, extra_arguments=KERNEL_ARGS)
     except Exception as exc:  # noqa: BLE001 - reported per job, the run goes on
         return failure_of(exc, notebook.name, output, peiljaar=peiljaar, cohort=cohort)
     return None
