@@ -30,12 +30,8 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-import papermill as pm
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.iorw import papermill_io
 
 ENGINE = "ivp-gedeelde-kernel"
 # Kernel log lines are noise on the console (cell errors reach us through papermill); the command history
@@ -82,21 +78,46 @@ class KernelError(RuntimeError):
     """A kernel that could not be started, or code of the runner (not of a notebook) that failed in it."""
 
 
-class SharedKernelEngine(NBClientEngine):
-    """papermill engine that executes in an already running kernel (``kernel=`` a ``Kernel``) instead of
-    starting and stopping one per notebook; everything else (parameters, saving, errors) is papermill's."""
-
-    @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                 start_timeout=60, execution_timeout=None, kernel=None, **kwargs):
-        client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name, timeout=execution_timeout,
-                                         startup_timeout=start_timeout, log_output=log_output,
-                                         stdout_file=stdout_file, stderr_file=stderr_file)
-        client.kc = kernel.kc
-        return client.execute()
+_papermill_lock = threading.Lock()
+_papermill_ready = False
 
 
-papermill_engines.register(ENGINE, SharedKernelEngine)
+def papermill():
+    """papermill, made ready for the runner on first use (imported late: it costs 1.7 s, during which the
+    kernels are already starting): the shared-kernel engine registered and the working-folder fix applied."""
+    global _papermill_ready
+    import papermill as pm
+
+    with _papermill_lock:
+        if not _papermill_ready:
+            from papermill.engines import papermill_engines
+
+            papermill_engines.register(ENGINE, _shared_kernel_engine())
+            _keep_papermill_in_the_working_folder()
+            _papermill_ready = True
+    return pm
+
+
+def _shared_kernel_engine():
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+
+    class SharedKernelEngine(NBClientEngine):
+        """papermill engine that executes in an already running kernel (``kernel=`` a ``Kernel``) instead of
+        starting and stopping one per notebook; everything else (parameters, saving, errors) is papermill's."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, kernel=None,
+                                     **kwargs):
+            client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name,
+                                             timeout=execution_timeout, startup_timeout=start_timeout,
+                                             log_output=log_output, stdout_file=stdout_file,
+                                             stderr_file=stderr_file)
+            client.kc = kernel.kc
+            return client.execute()
+
+    return SharedKernelEngine
 
 
 def _keep_papermill_in_the_working_folder() -> None:
@@ -106,12 +127,11 @@ def _keep_papermill_in_the_working_folder() -> None:
     thread's chdir moves the others, and a folder of an earlier run can be left behind, so a relative path
     anywhere in the process briefly points elsewhere. The runner gives papermill absolute paths only, so the
     handler needs no folder of its own: it keeps None (no chdir at all)."""
+    from papermill.iorw import papermill_io
+
     handler = papermill_io.get_handler("local")
     handler._cwd = None
     handler.cwd = lambda new_path=None: None
-
-
-_keep_papermill_in_the_working_folder()
 
 
 class Kernel:
@@ -182,10 +202,11 @@ class Kernel:
         if not self.alive():
             self.start()
         self.reset()
-        # absolute paths only (see _keep_papermill_in_the_working_folder)
+        pm = papermill()
+        # absolute paths only (see _keep_papermill_in_the_working_folder); saved at the end or on an error
         pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
                             kernel_name=self.kernel_name, engine_name=ENGINE, kernel=self, progress_bar=False,
-                            log_output=False, request_save_on_cell_execute=False)  # saved at the end or on an error
+                            log_output=False, request_save_on_cell_execute=False)
 
     def kill(self) -> None:
         """Stop the kernel process at once (from any thread), e.g. when the run is interrupted."""

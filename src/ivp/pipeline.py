@@ -78,10 +78,9 @@ def execute(notebook: Path, output: Path, parameters: dict, *, peiljaar: str = "
             kernel: str = KERNEL) -> NotebookFailure | None:
     """Run ``notebook`` with ``parameters`` into ``output`` in a kernel of its own (plain papermill); return a
     NotebookFailure instead of raising. The runner uses shared kernels instead (``ivp.kernels``)."""
-    import papermill as pm
+    from .kernels import KERNEL_ARGS, papermill
 
-    from .kernels import KERNEL_ARGS
-
+    pm = papermill()
     output.parent.mkdir(parents=True, exist_ok=True)
     try:  # absolute paths: papermill runs the kernel in the notebook's folder (see ivp.kernels)
         pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
