@@ -390,3 +390,10 @@ def test_summary_table_names_cohort_notebook_cell_and_error():
     assert ("03_samenwerking.ipynb, cel 4: ZeroDivisionError: division by zero "
             "(notebook bewaard: reports/2020/P10/mislukt/03_samenwerking.ipynb)") in lines[2]
     assert lines[-1] == "1 taken gelukt, 1 mislukt"
+
+
+def test_key_findings_use_the_singular_for_one_plan_speerpunt_and_municipality():
+    html = report.kernbevindingen(tiny_results(n_plans=1, n_priorities=1, n_municipalities=1))
+    assert "<strong>1 plan</strong>" in html and "<strong>1 speerpunt</strong>" in html
+    assert "uit 1 gemeente" in html and "1 plannen" not in html
+    assert report.count(2, "plan", "plannen") == "2 plannen" and report.count(0, "plan", "plannen") == "0 plannen"

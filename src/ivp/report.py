@@ -271,6 +271,11 @@ def _category(results: dict, label: str) -> dict:
     return (results.get("categories") or {}).get(label) or {}
 
 
+def count(n, singular: str, plural: str) -> str:
+    """``"1 plan"``, ``"3 plannen"``: a count with the Dutch noun in the right number."""
+    return f"{n} {singular if n == 1 else plural}"
+
+
 def largest_category_sentence(results: dict) -> str:
     """'De grootste categorie is X (n speerpunten).' for the largest CCV category; ties are named together."""
     cats = category_frame(results)
@@ -279,7 +284,8 @@ def largest_category_sentence(results: dict) -> str:
     top = cats[cats["n"] == cats["n"].max()]
     names = " en ".join(esc(label.lower()) for label in top["label"])
     verb = "zijn" if len(top) > 1 else "is"
-    return f"De grootste categorie {verb} {names} ({int(top['n'].iloc[0])} speerpunten{' elk' if len(top) > 1 else ''})."
+    n = count(int(top["n"].iloc[0]), "speerpunt", "speerpunten")
+    return f"De grootste categorie {verb} {names} ({n}{' elk' if len(top) > 1 else ''})."
 
 
 def kernbevindingen(results: dict) -> Html:
@@ -300,8 +306,9 @@ def kernbevindingen(results: dict) -> Html:
     if sample.get("cohort_size"):
         coverage = f" ({pct(sample.get('coverage'), 0)} van de {sample['cohort_size']} gemeenten van het cohort)"
     sentences = [
-        f"De steekproef telt <strong>{n_plans} plannen</strong> met <strong>{n_sp} speerpunten</strong>, "
-        f"uit {results.get('n_municipalities', 0)} gemeenten{coverage}.{m}",
+        f"De steekproef telt <strong>{count(n_plans, 'plan', 'plannen')}</strong> met "
+        f"<strong>{count(n_sp, 'speerpunt', 'speerpunten')}</strong>, "
+        f"uit {count(results.get('n_municipalities', 0), 'gemeente', 'gemeenten')}{coverage}.{m}",
         f"<strong>Veilige woon- en leefomgeving</strong> krijgt {share_with_ci(vwl.get('share'), vwl.get('ci95'))} "
         f"van de speerpunten; de CCV vond in 2020 {pct(published['category_shares'][VWL], 0)}.{marker(results, 'categories')}",
         f"<strong>Ondermijning</strong> krijgt {share_with_ci(ond.get('share'), ond.get('ci95'))} "
@@ -313,7 +320,7 @@ def kernbevindingen(results: dict) -> Html:
         f"{share_with_ci(nat.get('priority_share'), nat.get('ci95'))} van de speerpunten sluit aan bij een "
         f"landelijke prioriteit van de Veiligheidsagenda 2019-2022.{marker(results, 'national_priorities')}",
         f"Ten minste {pct(part.get('share_at_least'), 0)} van de plannen is opgesteld met inbreng van inwoners; "
-        f"bij {part.get('n_unknown', 0)} van de {n_plans} plannen is dat uit de bron niet op te maken."
+        f"bij {part.get('n_unknown', 0)} van {count(n_plans, 'plan', 'plannen')} is dat uit de bron niet op te maken."
         f"{marker(results, 'participation')}",
     ]
     body = '<ul class="kern">' + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
