@@ -360,15 +360,20 @@ def test_notebook_does_not_see_the_variables_of_the_notebook_before_it_in_the_sa
     assert "03_samenwerking.ipynb" in run["stderr"] and "NameError: name 'scope' is not defined" in run["stderr"]
 
 
+def _after_parameters(source: str):
+    """A notebook edit that inserts a code cell with ``source`` right after the parameters cell."""
+    def edit(nb):
+        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
+        nb.cells.insert(at, nbformat.v4.new_code_cell(source))
+    return edit
+
+
 @pytest.mark.slow
 def test_failing_job_does_not_disturb_the_next_job_in_the_same_kernel(tmp_path):
     folder = make_project(tmp_path / "project")
 
-    def fail_for_g4(nb):
-        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
-        nb.cells.insert(at, nbformat.v4.new_code_cell('if cohort == "G4":\n    raise RuntimeError("kapot voor G4")'))
-
-    _edit_notebook(folder / "notebooks" / "02_themas.ipynb", fail_for_g4)
+    _edit_notebook(folder / "notebooks" / "02_themas.ipynb",
+                   _after_parameters('if cohort == "G4":\n    raise RuntimeError("kapot voor G4")'))
     run = ivp_run(folder, "--jobs", "1")
     assert run["code"] == 1
     assert run["status"] == {f"{PEILJAAR}/G4": "MISLUKT", f"{PEILJAAR}/P10": "ok"}
@@ -387,11 +392,8 @@ def test_failing_job_does_not_disturb_the_next_job_in_the_same_kernel(tmp_path):
 def test_kernel_that_dies_in_a_notebook_fails_only_its_job_and_is_replaced_for_the_next(tmp_path):
     folder = make_project(tmp_path / "project")
 
-    def kill_kernel_for_g4(nb):
-        at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])) + 1
-        nb.cells.insert(at, nbformat.v4.new_code_cell('if cohort == "G4":\n    import os\n    os._exit(1)'))
-
-    _edit_notebook(folder / "notebooks" / "03_samenwerking.ipynb", kill_kernel_for_g4)
+    _edit_notebook(folder / "notebooks" / "03_samenwerking.ipynb",
+                   _after_parameters('if cohort == "G4":\n    import os\n    os._exit(1)'))
     run = ivp_run(folder, "--jobs", "1")
     assert run["code"] == 1
     assert run["status"] == {f"{PEILJAAR}/G4": "MISLUKT", f"{PEILJAAR}/P10": "ok"}
