@@ -297,20 +297,26 @@ def test_killed_during_the_cleaning_leaves_processed_and_every_report_as_they_we
 
 # ---------------------------------------------------------------- a notebook that raises
 
-def test_report_notebook_raising_after_results_were_assembled_keeps_the_previous_job_folder(old_run, tmp_path):
-    """05_rapport raises for G4 after results.json of the new run was written in the staging folder: the
-    job folder keeps every old file byte for byte (new files only in mislukt/); processed is new."""
+def run_with_raising_notebook(old_run, tmp_path, notebook: str, source: str, message: str, *, at_end=False):
+    """Run input B over the outputs of input A with a copy of ``notebook`` that raises ``message``;
+    check exit 1, the message in stderr and the input unchanged. Returns (old, input folder, after)."""
     old = start_from_old(old_run, tmp_path)
     data = input_b(tmp_path / "input_b")
-    notebooks = notebooks_with(tmp_path / "notebooks", "05_rapport.ipynb",
-                               'if cohort == "G4":\n    raise RuntimeError("rapport kapot voor de test")')
+    notebooks = notebooks_with(tmp_path / "notebooks", notebook, source.format(message=message), at_end=at_end)
     given = snapshot(data)
     done = ivp(ivp_args(data, tmp_path, notebooks), tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert snapshot(data) == given
-    assert "rapport kapot voor de test" in done.stderr
+    assert message in done.stderr
+    return old, data, snapshot(tmp_path)
 
-    after = snapshot(tmp_path)
+
+def test_report_notebook_raising_after_results_were_assembled_keeps_the_previous_job_folder(old_run, tmp_path):
+    """05_rapport raises for G4 after results.json of the new run was written in the staging folder: the
+    job folder keeps every old file byte for byte (new files only in mislukt/); processed is new."""
+    old, data, after = run_with_raising_notebook(
+        old_run, tmp_path, "05_rapport.ipynb", 'if cohort == "G4":\n    raise RuntimeError("{message}")',
+        "rapport kapot voor de test")
     g4_old, g4_after = below(old, "reports/2020/G4"), below(after, "reports/2020/G4")
     assert {k: g4_after.get(k) for k in g4_old} == g4_old
     assert all(k.startswith("mislukt/") for k in set(g4_after) - set(g4_old)), sorted(g4_after)
@@ -322,17 +328,9 @@ def test_report_notebook_raising_after_results_were_assembled_keeps_the_previous
 def test_cleaning_notebook_raising_after_writing_stops_the_run_and_keeps_every_report(old_run, tmp_path):
     """A failure in the cleaning stage stops the run before any job: every report, results.json and the
     index are the old ones; data/processed was replaced as a whole before the failing cell (new, complete)."""
-    old = start_from_old(old_run, tmp_path)
-    data = input_b(tmp_path / "input_b")
-    notebooks = notebooks_with(tmp_path / "notebooks", "01_opschonen.ipynb",
-                               'raise RuntimeError("opschonen kapot na het schrijven")', at_end=True)
-    given = snapshot(data)
-    done = ivp(ivp_args(data, tmp_path, notebooks), tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert snapshot(data) == given
-    assert "opschonen kapot na het schrijven" in done.stderr
-
-    after = snapshot(tmp_path)
+    old, data, after = run_with_raising_notebook(
+        old_run, tmp_path, "01_opschonen.ipynb", 'raise RuntimeError("{message}")',
+        "opschonen kapot na het schrijven", at_end=True)
     for job in JOBS:
         assert below(after, f"reports/{job}") == below(old, f"reports/{job}"), job
     assert after["reports/index.html"] == old["reports/index.html"]
