@@ -8,10 +8,12 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_analysis import PLANS, SPEERPUNTEN, ccv_like_input, cleaned_from, priority_rows
 
 from ivp.analysis import select_scope
+from ivp.atomic import json_text
 from ivp.reference import theme_codes
 from ivp.results import (
     assemble_results,
@@ -66,6 +68,22 @@ def test_save_section_writes_sorted_rounded_json_under_secties(tmp_path):
     assert path == tmp_path / "secties" / "themas.json"
     assert path.read_text(encoding="utf-8") == '{\n  "a": [\n    0.123457,\n    null\n  ],\n  "b": 0.666667\n}\n'
     assert load_section(tmp_path, "themas") == {"a": [0.123457, None], "b": 0.666667}
+
+
+def test_json_text_lays_out_json_as_the_standard_library_does_with_nan_as_null():
+    value = {"é": [1, 2.5, None, "ï"], "a": {"x": {}, "y": []}, 3: True, "n": float("nan")}
+    standard = json.dumps({"3": True, "a": {"x": {}, "y": []}, "n": None, "é": [1, 2.5, None, "ï"]},
+                          indent=2, ensure_ascii=False)
+    assert json_text(value) == standard + "\n"
+
+
+def test_jsonable_leaves_plain_records_alone_and_converts_nested_numpy_values():
+    records = [{"plan_id": "p1", "n": 3, "gezamenlijk": True, "periode_eind": None},
+               {"plan_id": "p2", "n": np.int64(4), "gezamenlijk": np.bool_(False), "periode_eind": pd.NA}]
+    out = jsonable({"plannen": records})
+    assert out == {"plannen": [{"plan_id": "p1", "n": 3, "gezamenlijk": True, "periode_eind": None},
+                               {"plan_id": "p2", "n": 4, "gezamenlijk": False, "periode_eind": None}]}
+    assert [type(r["n"]) for r in out["plannen"]] == [int, int]
 
 
 def test_missing_section_names_the_notebook_that_writes_it(tmp_path):

@@ -67,17 +67,24 @@ INTERVALS = (
 
 # --- JSON helpers -------------------------------------------------------------------------------
 
+_PLAIN = frozenset({str, int, bool, type(None)})  # leaves written as they are
+
+
 def jsonable(value):
     """``value`` with numpy/pandas scalars turned into Python ones, NaN/NA into None, tuples and arrays
     into lists and floats rounded to ``DECIMALS`` places (recursively through dicts and lists)."""
     kind = type(value)
-    if kind is str or kind is bool or kind is int or value is None:  # most leaves: nothing to convert
+    if kind in _PLAIN:
         return value
+    if kind is dict:  # the common containers first, with plain leaves inline (no call per leaf)
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray, pd.Index)):
         return [jsonable(v) for v in list(value)]
-    if value is None or value is pd.NA:
+    if value is pd.NA:
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
