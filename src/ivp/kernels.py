@@ -149,6 +149,7 @@ class Kernel:
         self.km: AsyncKernelManager | None = None
         self.kc = None
         self.starts = 0
+        self.killed = threading.Event()  # set by kill(): no (re)start after that
 
     @property
     def pid(self) -> int | None:
@@ -164,6 +165,8 @@ class Kernel:
         last = None
         for _ in range(START_ATTEMPTS):
             self.shutdown()
+            if self.killed.is_set():
+                raise KernelError(f"kernel '{self.kernel_name}' is gestopt")
             try:
                 self._start_once()
                 return
@@ -178,6 +181,8 @@ class Kernel:
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self.sockets),
                                      connection_file=f"{self.sockets}-verbinding.json")
         run_sync(self.km.start_kernel)(cwd=str(self.cwd), extra_arguments=KERNEL_ARGS)
+        if self.killed.is_set():  # killed while the process was being made: it had no pid to kill yet
+            self.kill()
         self.kc = self.km.client()
         self.kc.start_channels()
         run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
@@ -209,7 +214,9 @@ class Kernel:
                             log_output=False, request_save_on_cell_execute=False)
 
     def kill(self) -> None:
-        """Stop the kernel process at once (from any thread), e.g. when the run is interrupted."""
+        """Stop the kernel process at once (from any thread), e.g. when the run is interrupted or its input
+        refused; a kernel that is still starting is not started again."""
+        self.killed.set()
         pid = self.pid
         if pid:
             try:
@@ -226,7 +233,9 @@ class Kernel:
             self.kc = None
         if self.km is not None:
             try:
-                if self.km.has_kernel:
+                if self.killed.is_set():  # no goodbye to a killed kernel (its manager would wait a second)
+                    self.kill()
+                elif self.km.has_kernel:
                     run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001
                 self.kill()

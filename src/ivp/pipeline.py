@@ -395,8 +395,10 @@ def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, pro
     from .clean import clean_input
 
     started = time.monotonic()
-    pool = kernels.get()  # kernels start (and import pandas & co.) while the input is validated here
-    clean_input(data)  # validate first so that bad input is reported as a list, not a notebook failure
+    # validate first, in this process: bad input is reported as a list (not a notebook failure) within a
+    # second, and a refused run starts no kernel at all
+    clean_input(data)
+    pool = kernels.get()
     codering = provenance.coding(data, autocode=config.autocode)
     executed.parent.mkdir(parents=True, exist_ok=True)
     future = pool.submit(lambda kernel: kernel.execute(notebook, executed, _clean_parameters(data, processed)))
