@@ -19,6 +19,11 @@ CPU times of the process, which other work on the machine disturbs less. Memory:
 during one run of the step (tracemalloc), and per size the maximum resident set size of a fresh process
 that runs the whole job once, next to that of one that only imports what the job imports.
 
+The whole pipeline too (``--pipeline-rounds``, 0 to skip): ``ivp run --force`` (every job recomputed)
+and ``ivp run`` with nothing changed, for the default run (10 jobs), on the shipped sample and on the
+synthetic input, interleaved per round after one untimed run per size. This is what a researcher waits
+for; the analysis functions above are a small part of it (kernels, papermill and rendering are the rest).
+
 The synthetic input is made with ``ivp.synth`` into a temporary folder and deleted afterwards; it is
 never report data and never committed."""
 
@@ -157,6 +162,40 @@ def prepare(tmp: Path, n_plans: int, seed: int, sample: Path) -> dict[str, Path]
     return {"shipped": tmp / "shipped", "large": tmp / "large"}
 
 
+def pipeline_timings(inputs: dict[str, Path], work: Path, rounds: int, jobs: int | None) -> dict:
+    """Wall seconds of ``ivp run --force`` and of ``ivp run`` (nothing changed) per size, ``rounds`` each."""
+    ivp = Path(sys.executable).parent / "ivp"
+
+    def run(size: str, *extra: str) -> float:
+        args = [str(ivp), "run", "--data", str(inputs[size]), "--processed", str(work / size / "processed"),
+                "--out", str(work / size / "reports"), *extra, *(["--jobs", str(jobs)] if jobs else [])]
+        start = time.perf_counter()
+        done = subprocess.run(args, cwd=work, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"ivp run failed on {size}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        return time.perf_counter() - start
+
+    for size in inputs:  # untimed: outputs for the unchanged runs, files in the page cache
+        run(size, "--force")
+    times = {(size, kind): [] for kind in ("--force", "unchanged") for size in inputs}
+    for _ in range(rounds):
+        for size in inputs:
+            times[(size, "--force")].append(run(size, "--force"))
+            times[(size, "unchanged")].append(run(size))
+    return times
+
+
+def pipeline_table(times: dict, sizes: dict[str, str]) -> str:
+    """Median (min-max) per size and the ratio large/shipped, for both kinds of run."""
+    head = f"{'ivp run, default run (10 jobs)':38} {sizes['shipped']:>28} {sizes['large']:>28} {'large/shipped':>13}"
+    lines = [head, "-" * len(head)]
+    for kind, label in (("--force", "ivp run --force"), ("unchanged", "ivp run, nothing changed")):
+        shipped, large = times[("shipped", kind)], times[("large", kind)]
+        lines.append(f"{label:38} {_cell(shipped):>28} {_cell(large):>28} "
+                     f"{statistics.median(large) / statistics.median(shipped):13.2f}")
+    return "\n".join(lines)
+
+
 def _cell(runs: list[float]) -> str:
     return f"{statistics.median(runs):7.3f} ({min(runs):.3f}-{max(runs):.3f})"
 
@@ -180,6 +219,13 @@ def table(result: dict, rss: dict[str, int], rss_base: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+def _input_size(folder: Path) -> int:
+    """Plans in an input folder (rows of its plans table)."""
+    from ivp.inputs import read_input
+
+    return len(read_input(folder).plans)
+
+
 def _load() -> str:
     """The 1-minute load average: other work on the machine makes every timing slower."""
     return f"{os.getloadavg()[0]:.1f}"
@@ -193,15 +239,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cohort", default="nationaal", help="cohort of the timed job")
     parser.add_argument("--peiljaar", default="2020", help="peiljaar of the timed job ('alle': every plan)")
     parser.add_argument("--sample", type=Path, default=ROOT / "data" / "raw", help="the shipped sample")
+    parser.add_argument("--pipeline-rounds", type=int, default=3,
+                        help="rounds of the whole pipeline per size (0: skip it; else at least 3)")
+    parser.add_argument("--jobs", type=int, default=None, help="ivp run --jobs (default: its own, the CPU count)")
     args = parser.parse_args(argv)
     if args.repeats < 5:
         parser.error("--repeats must be at least 5 (medians, not single runs)")
+    if 0 < args.pipeline_rounds < 3:
+        parser.error("--pipeline-rounds must be 0 or at least 3")
     load_before = _load()
     with tempfile.TemporaryDirectory(prefix="ivp-bench-") as tmp:
         folders = prepare(Path(tmp), args.plans, args.seed, args.sample)
         rss = {size: job_maxrss(folder, args.cohort, args.peiljaar) for size, folder in folders.items()}
         rss_base = {size: job_maxrss(folder, args.cohort, args.peiljaar, run=False) for size, folder in folders.items()}
         result = timings(folders, args.repeats, args.cohort, args.peiljaar)
+        runs = None
+        if args.pipeline_rounds:
+            inputs = {"shipped": args.sample.resolve(), "large": Path(tmp) / "synth-raw"}
+            runs = pipeline_timings(inputs, Path(tmp), args.pipeline_rounds, args.jobs)
+            all_sizes = {size: _input_size(path) for size, path in inputs.items()}
     import numpy as np
     import pandas as pd
 
@@ -213,6 +269,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
           f"{os.cpu_count()} CPUs, {platform.machine()}; load average before/after: {load_before}/{_load()}.\n")
     print(table(result, rss, rss_base))
+    job = {size: statistics.median(result["times"][size][JOB]) for size in ("shipped", "large")}
+    ratio = job["large"] / job["shipped"]
+    print(f"\nTarget (issue #6): the job at the large size at most 2 x the shipped size: {ratio:.2f} x, "
+          f"{'met' if ratio <= 2 else 'NOT met'}; peak RSS under 1 GiB: {rss['large'] / MIB:.0f} MiB, "
+          f"{'met' if rss['large'] < 1024 * MIB else 'NOT met'}.")
+    if runs:
+        print(f"\nWhole pipeline, {args.pipeline_rounds} interleaved rounds after one untimed run per size, "
+              f"--jobs {args.jobs or 'default (' + str(os.cpu_count()) + ')'}; wall time in seconds.\n")
+        print(pipeline_table(runs, {size: f"{n} plans: median (min-max)" for size, n in all_sizes.items()}))
     return 0
 
 
