@@ -397,3 +397,16 @@ def test_key_findings_use_the_singular_for_one_plan_speerpunt_and_municipality()
     assert "<strong>1 plan</strong>" in html and "<strong>1 speerpunt</strong>" in html
     assert "uit 1 gemeente" in html and "1 plannen" not in html
     assert report.count(2, "plan", "plannen") == "2 plannen" and report.count(0, "plan", "plannen") == "0 plannen"
+
+
+def test_report_of_synthetic_plans_warns_at_the_top_that_it_is_not_for_publication():
+    html = report.title_block(tiny_results(sample={"bron_type": {"synthetisch": 12}}))
+    assert 'class="waarschuwing"' in html and "Synthetische gegevens, niet voor publicatie." in html
+    assert "12 plannen van de 12 in dit rapport zijn door" in html
+    one = report.title_block(tiny_results(sample={"bron_type": {"synthetisch": 1, "gemeente": 11}}))
+    assert "1 plan van de 12 in dit rapport is door" in one
+
+
+def test_report_of_real_plans_has_no_synthetic_warning():
+    assert "waarschuwing" not in report.title_block(tiny_results(sample={"bron_type": {"gemeente": 12}}))
+    assert "waarschuwing" not in report.title_block(tiny_results())

@@ -20,6 +20,7 @@ import pandas as pd
 from . import figures
 from .analysis import SMALL_N
 from .reference import codebook, theme_table
+from .synth import SYNTHETIC
 
 COHORT_NAMES = {
     "nationaal": "alle gemeenten (nationaal)",
@@ -264,7 +265,22 @@ def title_block(results: dict) -> Html:
         f"<h1>Speerpunten in integrale veiligheidsplannen: {esc(cohort)}, peiljaar {esc(peiljaar)}</h1>"
         f"<p>Cohort: {esc(COHORT_NAMES.get(cohort, cohort))}. Steekproef: {scope}. "
         "Voor het Strategisch Beraad Veiligheid.</p>"
+        f"{synthetic_warning(results)}"
         f'<nav class="inhoud" aria-label="Inhoud"><ol>{toc}</ol></nav></header>')
+
+
+def synthetic_warning(results: dict) -> str:
+    """A warning at the top when plans of the job were made by ``ivp synth`` (``sample.bron_type`` counts
+    ``synthetisch``): such a report is a scale test and must not be read as a description of real plans.
+    '' otherwise."""
+    n = int(((results.get("sample") or {}).get("bron_type") or {}).get(SYNTHETIC, 0) or 0)
+    if n <= 0:
+        return ""
+    total = results.get("n_plans") or n
+    return ('<p class="waarschuwing" role="note"><strong>Synthetische gegevens, niet voor publicatie.</strong> '
+            f"{count(n, 'plan', 'plannen')} van de {total} in dit rapport {'is' if n == 1 else 'zijn'} door "
+            "<code>ivp synth</code> gemaakt voor schaal- en snelheidstests. De cijfers beschrijven geen echte "
+            "veiligheidsplannen.</p>")
 
 
 def _category(results: dict, label: str) -> dict:
