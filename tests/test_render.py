@@ -402,9 +402,13 @@ def test_key_findings_use_the_singular_for_one_plan_speerpunt_and_municipality()
 def test_report_of_synthetic_plans_warns_at_the_top_that_it_is_not_for_publication():
     html = report.title_block(tiny_results(sample={"bron_type": {"synthetisch": 12}}))
     assert 'class="waarschuwing"' in html and "Synthetische gegevens, niet voor publicatie." in html
-    assert "12 plannen van de 12 in dit rapport zijn door" in html
+    assert "Alle 12 plannen in dit rapport zijn door" in html
+    some = report.title_block(tiny_results(sample={"bron_type": {"synthetisch": 3, "gemeente": 9}}))
+    assert "3 plannen van de 12 in dit rapport zijn door" in some
     one = report.title_block(tiny_results(sample={"bron_type": {"synthetisch": 1, "gemeente": 11}}))
     assert "1 plan van de 12 in dit rapport is door" in one
+    only = report.title_block(tiny_results(n_plans=1, sample={"bron_type": {"synthetisch": 1}}))
+    assert "Het enige plan in dit rapport is door" in only
 
 
 def test_report_of_real_plans_has_no_synthetic_warning():

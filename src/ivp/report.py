@@ -277,10 +277,13 @@ def synthetic_warning(results: dict) -> str:
     if n <= 0:
         return ""
     total = results.get("n_plans") or n
+    if n >= total:
+        which = "Het enige plan in dit rapport is" if n == 1 else f"Alle {n} plannen in dit rapport zijn"
+    else:
+        which = f"{count(n, 'plan', 'plannen')} van de {total} in dit rapport {'is' if n == 1 else 'zijn'}"
     return ('<p class="waarschuwing" role="note"><strong>Synthetische gegevens, niet voor publicatie.</strong> '
-            f"{count(n, 'plan', 'plannen')} van de {total} in dit rapport {'is' if n == 1 else 'zijn'} door "
-            "<code>ivp synth</code> gemaakt voor schaal- en snelheidstests. De cijfers beschrijven geen echte "
-            "veiligheidsplannen.</p>")
+            f"{which} door <code>ivp synth</code> gemaakt voor schaal- en snelheidstests. De cijfers beschrijven "
+            "geen echte veiligheidsplannen.</p>")
 
 
 def _category(results: dict, label: str) -> dict:
