@@ -1,11 +1,12 @@
 # The two set-up commands of the README: `make report` and `make test`. Both create .venv themselves.
+# `make test-fast` (no kernel, no browser) and `make lint` are the developer's quick loop.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.ivp-installed
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: report test lab clean-venv
+.PHONY: report test test-fast lint lab clean-venv
 
 # Reinstall only when the project's dependency list changes (pyproject.toml).
 $(STAMP): pyproject.toml
@@ -19,6 +20,12 @@ report: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not browser" -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -7,8 +7,8 @@ Usage (from the project folder)::
 
 What is timed: the work of the analysis notebooks 02-04 for one job (by default peiljaar 2020, cohort
 nationaal: the largest scope of the default run), without displaying tables: ``load_scope`` (reading
-data/processed and selecting the scope), every section function, and ``save_section`` (the JSON files,
-written to a temporary folder). The cluster-bootstrap rows time its two exact samplers on the job's
+data/processed and selecting the scope), every part function, and ``save_part`` (results.json, written to a
+temporary folder). The cluster-bootstrap rows time its two exact samplers on the job's
 theme table (``plans`` draws plans, ``patterns`` draws pattern counts; ``auto`` picks one and is what
 the analysis uses).
 
@@ -42,8 +42,9 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from ivp.job import N_BOOTSTRAP, SEED
+
 ROOT = Path(__file__).resolve().parents[1]
-SEED, N_BOOTSTRAP = 20200525, 2000
 MIB = 1024 * 1024
 JOB = "job: notebooks 02-04"
 
@@ -55,8 +56,7 @@ def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
     from ivp.analysis import category_counts, load_scope, priorities_per_plan
     from ivp.clean import read_processed
     from ivp.reference import theme_codes
-    from ivp.results import (cooperation_section, priorities_section, sample_section, save_section,
-                             themes_section)
+    from ivp.results import agenda_part, cooperation_part, sample_part, save_part, themes_part
     from ivp.stats import cluster_bootstrap_ratios
 
     scope = load_scope(processed, cohort, peiljaar)
@@ -66,15 +66,14 @@ def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
 
     def nb02():
         s = load_scope(processed, cohort, peiljaar)
-        save_section(out, "steekproef", sample_section(s))
-        save_section(out, "themas", themes_section(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
+        save_part(out, themes_part(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
 
     def nb03():
-        save_section(out, "samenwerking", cooperation_section(load_scope(processed, cohort, peiljaar)))
+        save_part(out, cooperation_part(load_scope(processed, cohort, peiljaar), seed=SEED, n_bootstrap=N_BOOTSTRAP))
 
     def nb04():
         s = load_scope(processed, cohort, peiljaar)
-        save_section(out, "landelijke_prioriteiten", priorities_section(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
+        save_part(out, agenda_part(s, seed=SEED, n_bootstrap=N_BOOTSTRAP))
 
     def bootstrap(method):
         return lambda: cluster_bootstrap_ratios(both, totals, n_resamples=N_BOOTSTRAP, seed=SEED, method=method)
@@ -82,13 +81,13 @@ def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
     return {
         "read_processed": lambda: read_processed(processed),
         "load_scope (read + select)": lambda: load_scope(processed, cohort, peiljaar),
-        "sample_section": lambda: sample_section(scope),
-        "themes_section": lambda: themes_section(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
-        "cooperation_section": lambda: cooperation_section(scope),
-        "priorities_section": lambda: priorities_section(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
-        "notebook 02 (load, 2 sections, save)": nb02,
-        "notebook 03 (load, 1 section, save)": nb03,
-        "notebook 04 (load, 1 section, save)": nb04,
+        "sample_part": lambda: sample_part(scope),
+        "themes_part": lambda: themes_part(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
+        "cooperation_part": lambda: cooperation_part(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
+        "agenda_part": lambda: agenda_part(scope, seed=SEED, n_bootstrap=N_BOOTSTRAP),
+        "notebook 02 (load, part, save)": nb02,
+        "notebook 03 (load, part, save)": nb03,
+        "notebook 04 (load, part, save)": nb04,
         JOB: lambda: (nb02(), nb03(), nb04()),
         "bootstrap themes, sampler auto": bootstrap("auto"),
         "bootstrap themes, sampler plans": bootstrap("plans"),

@@ -9,8 +9,8 @@ What is timed, for the default run (peiljaar 2020 and 2024, the five cohorts: 10
 
 (a) the plain baseline: the cleaning notebook once by the ``papermill`` command line, then for every
     (peiljaar, cohort) notebooks 02, 03 and 04 by the ``papermill`` command line in sequence,
-    ``ivp.results.assemble_results`` (called in the driver itself, the cheapest way; notebook 05 reads its
-    ``results.json``), notebook 05 by ``papermill`` and ``jupyter nbconvert --to html --no-input`` on it;
+    (each writes its part of ``results.json``), notebook 05 by ``papermill`` and
+    ``jupyter nbconvert --to html --no-input`` on it;
 (b) ``ivp run --force`` (everything recomputed);
 (c) ``ivp run`` with nothing changed (everything from the cache).
 
@@ -41,12 +41,12 @@ import threading
 import time
 from pathlib import Path
 
+from ivp.job import KERNEL, N_BOOTSTRAP, PEILJAREN, SEED
+from ivp.reference import COHORTS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOKS = ROOT / "notebooks"
-PEILJAREN = ("2020", "2024")
-COHORTS = ("nationaal", "G4", "G40", "P10", "overig")
-SEED, N_BOOTSTRAP = 20200525, 2000
 MIB = 1024 * 1024
 PHASES = {"a": "(a) papermill-CLI + nbconvert, per taak", "b": "(b) ivp run --force", "c": "(c) ivp run, niets gewijzigd"}
 
@@ -96,11 +96,9 @@ def call(args: list, log) -> None:
 
 def baseline(work: Path, data: Path, log) -> None:
     """(a): the plain loop of papermill and nbconvert commands (see the module docstring)."""
-    from ivp.results import assemble_results
-
     papermill, jupyter = BIN / "papermill", BIN / "jupyter"
     processed, out = work / "processed", work / "reports"
-    common = ["-k", "ivp", "--cwd", NOTEBOOKS, "--no-progress-bar"]
+    common = ["-k", KERNEL, "--cwd", NOTEBOOKS, "--no-progress-bar"]
     call([papermill, NOTEBOOKS / "01_opschonen.ipynb", work / "01_opschonen.ipynb", *common,
           "-r", "input_path", data.resolve(), "-r", "output_path", processed], log)
     for peiljaar in PEILJAREN:
@@ -111,7 +109,6 @@ def baseline(work: Path, data: Path, log) -> None:
                       "-r", "peiljaar", peiljaar, "-p", "seed", SEED, "-p", "n_bootstrap", N_BOOTSTRAP]
             for name in ("02_themas.ipynb", "03_samenwerking.ipynb", "04_landelijke_prioriteiten.ipynb"):
                 call([papermill, NOTEBOOKS / name, folder / "notebooks" / name, *common, *params], log)
-            assemble_results(folder)
             report = folder / "notebooks" / "05_rapport.ipynb"
             call([papermill, NOTEBOOKS / "05_rapport.ipynb", report, *common, *params], log)
             call([jupyter, "nbconvert", "--to", "html", "--no-input", report, "--output-dir", folder,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from ivp import job
 from ivp.errors import InvalidInput
 
 PLAN_COLUMNS = ["plan_id", "titel", "gemeenten", "gezamenlijk", "periode_start", "periode_eind",
@@ -114,3 +115,27 @@ def problems_of(call, *args, **kwargs):
 def valid_input(tmp_path: Path) -> Path:
     """A folder with the base plans.csv and speerpunten.csv."""
     return write_input(tmp_path / "raw")
+
+
+# --- running notebooks ----------------------------------------------------------------------------
+
+def run_stages(data: Path, processed: Path, out: Path, *, cohorts=(), peiljaren=job.PEILJAREN, **options):
+    """The real runner (``ivp.pipeline.run_pipeline``) on ``data``: the cleaning stage, then the jobs of
+    ``cohorts`` x ``peiljaren`` (none by default: only the cleaning). Returns (job results, progress lines)."""
+    from ivp.pipeline import RunConfig, run_pipeline
+
+    lines: list[str] = []
+    config = RunConfig(data=Path(data), processed=Path(processed), out=Path(out), cohorts=list(cohorts),
+                       peiljaren=list(peiljaren), **options)
+    return run_pipeline(config, progress=lines.append), lines
+
+
+def papermill_notebook(notebook: Path, executed: Path, parameters: dict):
+    """One notebook through plain papermill in a kernel of its own, as a researcher runs it on its own (the
+    oracle that the shared-kernel runner is compared with); raises papermill's execution error."""
+    import papermill as pm
+
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    return pm.execute_notebook(str(Path(notebook).resolve()), str(executed), parameters=parameters,
+                               kernel_name=job.KERNEL, cwd=str(Path(notebook).resolve().parent),
+                               progress_bar=False, log_output=False)

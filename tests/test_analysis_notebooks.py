@@ -1,24 +1,25 @@
-"""The analysis notebooks 02-04: stored clean, and run through papermill (kernel "ivp") on the shipped
-data for one job, then assembled into results.json."""
+"""The analysis notebooks 02-04: stored clean, and run through the real runner on the shipped data for one
+job, each writing its part of results.json."""
 
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import run_stages
 
+from ivp import job
 from ivp.analysis import select_scope, theme_distribution
-from ivp.clean import clean_input
-from ivp.errors import PipelineFailed
+from ivp.clean import read_processed
 from ivp.pipeline import notebooks_dir
-from ivp.results import NOTEBOOKS, load_results, run_analyses
+from ivp.results import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAMETERS = ["processed_path", "output_path", "cohort", "peiljaar", "seed", "n_bootstrap"]
-SEED = 20200525
+NOTEBOOKS = tuple(s.notebook for s in job.ANALYSIS_STAGES)
+PARAMETERS = [p.name for p in job.JOB_PARAMETERS]
+SEED = job.SEED
 
 
 def parameters_of(cell) -> list[str]:
@@ -44,25 +45,18 @@ def test_notebook_cells_stay_thin(name):
             assert "for " not in cell.source, cell.source
 
 
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory):
-    processed = tmp_path_factory.mktemp("processed")
-    return clean_input(ROOT / "data" / "raw", processed), processed
-
-
 @pytest.mark.slow
-def test_notebooks_on_the_shipped_data_write_results_json_for_one_job(shipped, tmp_path):
-    cleaned, processed = shipped
-    done = run_analyses(processed, tmp_path, cohorts=["nationaal"], peiljaren=["2020"], seed=SEED, n_bootstrap=2000)
-    job = tmp_path / "2020" / "nationaal"
-    results = load_results(job)
-    assert done == {("2020", "nationaal"): results}
-    for name in NOTEBOOKS:
-        assert (job / "notebooks" / name).exists()
-    for section in ("steekproef", "themas", "samenwerking", "landelijke_prioriteiten"):
-        assert json.loads((job / "secties" / f"{section}.json").read_text(encoding="utf-8"))["cohort"] == "nationaal"
+def test_notebooks_on_the_shipped_data_write_results_json_for_one_job(tmp_path):
+    processed, out = tmp_path / "processed", tmp_path / "reports"
+    done, _ = run_stages(ROOT / "data" / "raw", processed, out, cohorts=["nationaal"], peiljaren=["2020"])
+    folder = out / "2020" / "nationaal"
+    results = load_results(folder)
+    assert [r.ok for r in done] == [True] and done[0].results == results
+    for name in job.JOB_NOTEBOOKS:
+        assert (folder / job.EXECUTED_DIR / name).exists()
+    assert not (folder / "secties").exists()  # one hand-off format: results.json only
     # the notebooks show what the tested functions compute on the same data
-    scope = select_scope(cleaned, "nationaal", "2020")
+    scope = select_scope(read_processed(processed), "nationaal", "2020")
     themes = theme_distribution(scope, seed=SEED, n_bootstrap=2000)
     assert results["n_plans"] == len(scope.plans) > 0
     assert results["n_priorities"] == len(scope.speerpunten)
@@ -71,13 +65,25 @@ def test_notebooks_on_the_shipped_data_write_results_json_for_one_job(shipped, t
         [themes.at["OND", "cluster_low"], themes.at["OND", "cluster_high"]], abs=1e-6)
     assert set(results["ccv2020"]) == {"n_priorities", "Veilige woon- en leefomgeving", "Ondermijning",
                                        "joint_plan_share"}
+    executed = nbformat.read(folder / job.EXECUTED_DIR / "02_themas.ipynb", as_version=4)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in executed.cells if c.cell_type == "code"
+                    for o in c.get("outputs", []))
+    assert "OND" in shown and str(results["themes"]["OND"]["n"]) in shown  # each notebook shows its numbers
 
 
 @pytest.mark.slow
 def test_failing_notebook_is_reported_with_job_notebook_and_error(tmp_path):
-    with pytest.raises(PipelineFailed) as info:
-        run_analyses(tmp_path / "does-not-exist", tmp_path / "out", cohorts=["G4"], peiljaren=["2024"])
-    failure, = info.value.failures
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for path in notebooks_dir().glob("*.ipynb"):
+        (notebooks / path.name).write_bytes(path.read_bytes())
+    book = nbformat.read(notebooks / "02_themas.ipynb", as_version=4)
+    cell = next(c for c in book.cells if "load_scope(processed_path" in c.source)
+    cell.source = "open('does-not-exist.csv')\n" + cell.source
+    nbformat.write(book, notebooks / "02_themas.ipynb")
+    done, _ = run_stages(ROOT / "data" / "raw", tmp_path / "processed", tmp_path / "out", cohorts=["G4"],
+                         peiljaren=["2024"], notebooks=notebooks)
+    failure = done[0].failure
     assert (failure.peiljaar, failure.cohort, failure.notebook) == ("2024", "G4", "02_themas.ipynb")
     assert failure.ename == "FileNotFoundError"
     assert str(failure).startswith("2024/G4: 02_themas.ipynb, cel ")

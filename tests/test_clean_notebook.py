@@ -10,17 +10,18 @@ import nbformat
 import pandas as pd
 import papermill as pm
 import pytest
-from conftest import plans, write_input
+from conftest import papermill_notebook, plans, run_stages, write_input
 
+from ivp import job
 from ivp.clean import read_processed
 from ivp.errors import InvalidInput
 from ivp.inputs import sha256
-from ivp.pipeline import run_clean
+from ivp.pipeline import notebooks_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "01_opschonen.ipynb"
+NOTEBOOK = notebooks_dir() / job.CLEAN.notebook
 RAW = ROOT / "data" / "raw"
-KERNEL = "ivp"  # installed into .venv by `make test` / `make report`
+KERNEL = job.KERNEL  # installed into .venv by `make test` / `make report`
 
 
 def _raw_checksums() -> dict[str, str]:
@@ -28,9 +29,9 @@ def _raw_checksums() -> dict[str, str]:
 
 
 def _execute(input_path: Path, output_path: Path, executed: Path):
-    return pm.execute_notebook(str(NOTEBOOK), str(executed), kernel_name=KERNEL, cwd=str(NOTEBOOK.parent),
-                               parameters={"input_path": str(input_path), "output_path": str(output_path)},
-                               progress_bar=False, log_output=False)
+    """The cleaning notebook on its own (as in JupyterLab), in a kernel of its own."""
+    return papermill_notebook(NOTEBOOK, executed, job.clean_parameters(input_path=input_path,
+                                                                       output_path=output_path))
 
 
 def test_notebook_is_stored_without_outputs_with_ivp_kernel_and_parameters_cell():
@@ -105,16 +106,17 @@ def test_runner_reports_invalid_input_as_a_list_before_starting_the_notebook(tmp
     (out / "plans.parquet").write_bytes(b"previous run")
     bad = write_input(tmp_path / "bad", plans((1, {"gezamenlijk": "nee"})))
     with pytest.raises(InvalidInput) as info:
-        run_clean(bad, out, tmp_path / "work")
+        run_stages(bad, out, tmp_path / "work")
     assert [(p.file, p.row, p.column) for p in info.value.problems] == [("plans.csv", 3, "gezamenlijk")]
     assert _snapshot(out) == {"plans.parquet": b"previous run"}
-    assert not (tmp_path / "work" / "01_opschonen.ipynb").exists()
+    assert not (tmp_path / "work" / "notebooks" / "01_opschonen.ipynb").exists()
 
 
 @pytest.mark.slow
-def test_runner_executes_the_cleaning_notebook_into_the_work_folder(tmp_path):
-    executed = run_clean(write_input(tmp_path / "raw"), tmp_path / "processed", tmp_path / "work")
-    assert executed == tmp_path / "work" / "01_opschonen.ipynb"
+def test_runner_executes_the_cleaning_notebook_into_the_output_folder(tmp_path):
+    results, lines = run_stages(write_input(tmp_path / "raw"), tmp_path / "processed", tmp_path / "work")
+    assert results == [] and any(line.startswith("[opschonen] klaar in") for line in lines)
+    executed = tmp_path / "work" / "notebooks" / "01_opschonen.ipynb"
     nb = nbformat.read(executed, as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert str(tmp_path / "raw") in injected[0].source

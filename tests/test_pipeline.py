@@ -203,3 +203,16 @@ def test_failing_notebook_stops_only_its_job_and_keeps_the_previous_report(shipp
     assert re.search(r"laatste run mislukt: 03_samenwerking\.ipynb, cel \d+: RuntimeError", index)
     assert f'href="{PEILJAAR}/G4/rapport.html"' in index  # the kept report stays linked
     assert not list(out.rglob(".new-*"))
+
+
+def test_every_results_json_of_the_run_is_valid_against_the_schema(shipped):
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "results.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    files = sorted(shipped["out"].glob("*/*/results.json"))
+    assert len(files) == len(COHORTS)
+    for path in files:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in
+                  validator.iter_errors(json.loads(path.read_text(encoding="utf-8")))]
+        assert errors == [], f"{path}: {errors[:5]}"

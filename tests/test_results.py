@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,18 +17,17 @@ from ivp.analysis import select_scope
 from ivp.atomic import json_text
 from ivp.reference import theme_codes
 from ivp.results import (
-    assemble_results,
+    SCHEMA_VERSION,
+    agenda_part,
     ccv_comparison,
-    cooperation_section,
+    cooperation_part,
     jsonable,
     load_results,
-    load_section,
-    priorities_section,
-    sample_section,
-    save_section,
+    missing_parts,
+    save_part,
     small_number_flags,
     table,
-    themes_section,
+    themes_part,
 )
 
 SEED = 20200525
@@ -42,12 +42,11 @@ def data(tmp_path_factory):
     return cleaned_from(tmp_path_factory.mktemp("raw"), PLANS, priority_rows(SPEERPUNTEN))
 
 
-def write_sections(scope, out, *, seed=SEED, n_bootstrap=2000):
-    save_section(out, "steekproef", sample_section(scope))
-    save_section(out, "themas", themes_section(scope, seed=seed, n_bootstrap=n_bootstrap))
-    save_section(out, "samenwerking", cooperation_section(scope))
-    save_section(out, "landelijke_prioriteiten", priorities_section(scope, seed=seed, n_bootstrap=n_bootstrap))
-    return out
+def write_parts(scope, out, *, seed=SEED, n_bootstrap=2000) -> dict:
+    """What notebooks 02-04 do: each writes its part of results.json; returns the complete file."""
+    for part in (themes_part, cooperation_part, agenda_part):
+        results = save_part(out, part(scope, seed=seed, n_bootstrap=n_bootstrap))
+    return results
 
 
 # --- JSON ---------------------------------------------------------------------------------------
@@ -63,11 +62,16 @@ def test_jsonable_writes_negative_zero_as_zero():
     assert json.dumps(jsonable(-1e-9)) == "0.0"
 
 
-def test_save_section_writes_sorted_rounded_json_under_secties(tmp_path):
-    path = save_section(tmp_path, "themas", {"b": 2 / 3, "a": [0.1234567, float("nan")]})
-    assert path == tmp_path / "secties" / "themas.json"
-    assert path.read_text(encoding="utf-8") == '{\n  "a": [\n    0.123457,\n    null\n  ],\n  "b": 0.666667\n}\n'
-    assert load_section(tmp_path, "themas") == {"a": [0.123457, None], "b": 0.666667}
+def test_save_part_writes_sorted_rounded_json_into_results_json(tmp_path):
+    job = {"cohort": "G4", "peiljaar": "2020", "seed": SEED, "n_bootstrap": 2000}
+    save_part(tmp_path, {**job, "b": 2 / 3, "a": [0.1234567, float("nan")]})
+    path = tmp_path / "results.json"
+    assert list(json.loads(path.read_text(encoding="utf-8"))) == ["a", "b", "cohort", "n_bootstrap", "peiljaar",
+                                                                  "schema_version", "seed"]
+    assert path.read_text(encoding="utf-8").startswith('{\n  "a": [\n    0.123457,\n    null\n  ],\n  "b": 0.666667,\n')
+    results = json.loads(path.read_text(encoding="utf-8"))
+    assert (results["a"], results["b"], results["schema_version"]) == ([0.123457, None], 0.666667, SCHEMA_VERSION)
+    assert "flags" not in results  # incomplete: the derived keys wait for every part
 
 
 def test_json_text_lays_out_json_as_the_standard_library_does_with_nan_as_null():
@@ -86,9 +90,20 @@ def test_jsonable_leaves_plain_records_alone_and_converts_nested_numpy_values():
     assert [type(r["n"]) for r in out["plannen"]] == [int, int]
 
 
-def test_missing_section_names_the_notebook_that_writes_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="sectie 'samenwerking' ontbreekt.*notebooks/03_samenwerking.ipynb"):
-        load_section(tmp_path, "samenwerking")
+def test_missing_results_name_the_notebooks_that_write_them(tmp_path):
+    with pytest.raises(FileNotFoundError, match="results.json ontbreekt; voer eerst de notebooks 02_themas.ipynb, "
+                                                "03_samenwerking.ipynb, 04_landelijke_prioriteiten.ipynb uit"):
+        load_results(tmp_path)
+
+
+def test_incomplete_results_name_the_notebook_still_to_run(data, tmp_path):
+    scope = select_scope(data, "nationaal", "2020")
+    save_part(tmp_path, themes_part(scope, seed=SEED, n_bootstrap=2000))
+    save_part(tmp_path, agenda_part(scope, seed=SEED, n_bootstrap=2000))
+    with pytest.raises(ValueError, match=r"results.json is onvolledig; voer eerst 03_samenwerking.ipynb uit voor "
+                                         r"deze taak \(cohort nationaal, peiljaar 2020\)"):
+        load_results(tmp_path)
+    assert missing_parts({}) == ["02_themas.ipynb", "03_samenwerking.ipynb", "04_landelijke_prioriteiten.ipynb"]
 
 
 def test_table_shows_a_dict_of_dicts_as_rows():
@@ -101,13 +116,14 @@ def test_table_shows_a_dict_of_dicts_as_rows():
 
 # --- sections and results.json ------------------------------------------------------------------
 
-def test_themes_section_refuses_fewer_than_2000_resamples(data):
-    with pytest.raises(ValueError, match="n_bootstrap = 500 is te klein; verwacht: minstens 2000"):
-        themes_section(select_scope(data, "nationaal", "2020"), seed=SEED, n_bootstrap=500)
+def test_themes_part_refuses_fewer_than_2000_resamples(data):
+    with pytest.raises(ValueError, match="aantal bootstraptrekkingen 500 is ongeldig; verwacht een geheel getal "
+                                         "van minstens 2000"):
+        themes_part(select_scope(data, "nationaal", "2020"), seed=SEED, n_bootstrap=500)
 
 
 def test_results_have_every_key_of_the_issue_with_the_hand_computed_figures(data, tmp_path):
-    results = assemble_results(write_sections(select_scope(data, "nationaal", "2020"), tmp_path))
+    results = write_parts(select_scope(data, "nationaal", "2020"), tmp_path)
     assert CONTRACT_KEYS <= set(results)
     assert (results["cohort"], results["peiljaar"]) == ("nationaal", "2020")
     assert (results["n_plans"], results["n_priorities"], results["n_municipalities"]) == (3, 9, 3)
@@ -137,13 +153,13 @@ def test_results_have_every_key_of_the_issue_with_the_hand_computed_figures(data
 
 def test_results_are_byte_identical_when_rerun(data, tmp_path):
     scope = select_scope(data, "nationaal", "alle")
-    assemble_results(write_sections(scope, tmp_path / "one"))
-    assemble_results(write_sections(scope, tmp_path / "two"))
+    write_parts(scope, tmp_path / "one")
+    write_parts(scope, tmp_path / "two")
     assert (tmp_path / "one/results.json").read_bytes() == (tmp_path / "two/results.json").read_bytes()
 
 
 def test_cohort_without_plans_gives_an_empty_result_flagged_geen_plannen(data, tmp_path):
-    results = assemble_results(write_sections(select_scope(data, "overig", "2020"), tmp_path))
+    results = write_parts(select_scope(data, "overig", "2020"), tmp_path)
     assert results["n_plans"] == 0 and results["n_excluded_no_period"] == 2
     assert results["themes"]["VWL"]["share"] is None and results["themes"]["VWL"]["ci95_cluster"] == [None, None]
     assert results["joint_plans"]["share"] is None
@@ -151,16 +167,22 @@ def test_cohort_without_plans_gives_an_empty_result_flagged_geen_plannen(data, t
     assert results["ccv2020"][VWL_CATEGORY]["inside"] is None and results["ccv2020"][VWL_CATEGORY]["ci95"] is None
 
 
-def test_sections_of_different_jobs_are_refused(data, tmp_path):
-    write_sections(select_scope(data, "nationaal", "2020"), tmp_path)
-    save_section(tmp_path, "steekproef", sample_section(select_scope(data, "G4", "2020")))
-    with pytest.raises(ValueError, match=r"secties horen bij verschillende taken \(cohort: secties/steekproef.json: G4"):
-        assemble_results(tmp_path)
+def test_a_part_of_another_job_starts_a_new_results_file(data, tmp_path):
+    write_parts(select_scope(data, "nationaal", "2020"), tmp_path)
+    results = save_part(tmp_path, cooperation_part(select_scope(data, "G4", "2020"), seed=SEED, n_bootstrap=2000))
+    assert results["cohort"] == "G4" and "themes" not in results  # nothing of the national job is kept
+    assert missing_parts(results) == ["02_themas.ipynb", "04_landelijke_prioriteiten.ipynb"]
+
+
+def test_rerunning_one_notebook_keeps_the_other_parts_of_the_same_job(data, tmp_path):
+    scope = select_scope(data, "nationaal", "2020")
+    complete = write_parts(scope, tmp_path)
+    assert save_part(tmp_path, cooperation_part(scope, seed=SEED, n_bootstrap=2000)) == complete
 
 
 def test_ccv_sized_sample_reproduces_the_published_shares(tmp_path):
     scope = select_scope(ccv_like_input(tmp_path / "raw"), "nationaal", "2020")
-    ccv = assemble_results(write_sections(scope, tmp_path / "job"))["ccv2020"]
+    ccv = write_parts(scope, tmp_path / "job")["ccv2020"]
     assert ccv["n_priorities"] == {"published": 381, "ours": 381, "ci95": None, "interval": None,
                                    "inside": None, "label": "aantal speerpunten"}
     assert ccv[VWL_CATEGORY]["ours"] == 0.419948 and ccv[VWL_CATEGORY]["published"] == 0.42
@@ -206,7 +228,7 @@ def test_small_number_flags_name_each_figure_based_on_fewer_than_ten_plans():
 
 def test_with_fewer_than_ten_plans_the_headline_interval_is_wilson_not_a_degenerate_bootstrap(data):
     # G4 in 2020: the two Amsterdam plans; a bootstrap over two plans has (almost) no clusters to resample
-    section = themes_section(select_scope(data, "G4", "2020"), seed=SEED, n_bootstrap=2000)
+    section = themes_part(select_scope(data, "G4", "2020"), seed=SEED, n_bootstrap=2000)
     for entry in [*section["categories"].values(), *section["themes"].values()]:
         assert entry["ci95_methode"] == "wilson"
         assert entry["ci95"] == entry["ci95_wilson"]
@@ -224,3 +246,17 @@ def test_ccv_comparison_uses_the_headline_interval_and_names_its_method():
     small["categories"][VWL_CATEGORY].update({"ci95": [0.30, 0.50], "ci95_methode": "wilson"})
     entry = ccv_comparison(small)[VWL_CATEGORY]
     assert entry["ci95"] == [0.30, 0.50] and entry["interval"] == "wilson" and entry["inside"] is True
+
+
+def test_schema_accepts_a_complete_results_file_and_names_what_is_wrong_in_a_broken_one(data, tmp_path):
+    import jsonschema
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs" / "results.schema.json").read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for cohort in ("nationaal", "overig"):  # one with plans, one without
+        results = write_parts(select_scope(data, cohort, "2020"), tmp_path / cohort)
+        assert list(validator.iter_errors(results)) == []
+    broken = {**results, "themes": {**results["themes"], "VWL": {**results["themes"]["VWL"], "share": 1.5}}}
+    del broken["flags"]
+    messages = sorted(e.message for e in validator.iter_errors(broken))
+    assert messages == ["'flags' is a required property", "1.5 is greater than the maximum of 1"]

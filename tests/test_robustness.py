@@ -103,13 +103,16 @@ def test_cohort_or_peiljaar_that_could_become_a_path_is_refused_and_nothing_is_w
 ])
 def test_job_folder_outside_out_is_refused_even_when_the_values_bypass_the_command_line(tree, cohorts,
                                                                                          peiljaren, folder):
-    """``run_pipeline`` checks the job folders itself: a cohort or peiljaar given through the Python API
-    (not validated by ``ivp run``) still cannot write outside ``--out``."""
+    """``RunConfig`` refuses such values (ivp.job), and ``run_pipeline`` checks the job folders itself: a
+    cohort or peiljaar set on the config after it was made still cannot write outside ``--out``."""
     peiljaren = [p.replace("{abs}", str(tree / "sentinel")) for p in peiljaren]
     folder = folder.replace("{abs}", str(tree / "sentinel")).replace("reports", str(tree / "reports"), 1)
     before = snapshot(tree)
-    config = RunConfig(data=tree / "data/raw", processed=tree / "data/processed", out=tree / "reports",
-                       cohorts=cohorts, peiljaren=peiljaren)
+    with pytest.raises(ValueError, match="is ongeldig|is onbekend"):
+        RunConfig(data=tree / "data/raw", processed=tree / "data/processed", out=tree / "reports",
+                  cohorts=cohorts, peiljaren=peiljaren)
+    config = RunConfig(data=tree / "data/raw", processed=tree / "data/processed", out=tree / "reports")
+    config.cohorts, config.peiljaren = cohorts, peiljaren  # past the validation of RunConfig
     with pytest.raises(InvalidInput) as info:
         run_pipeline(config, progress=lambda line: None)
     refused = [(p.file, p.value) for p in info.value.problems]

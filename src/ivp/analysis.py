@@ -26,39 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .clean import Cleaned, read_processed
+from .job import check_cohort, peiljaar_year
 from .errors import InputProblem, InvalidInput
 from .reference import COHORTS, codebook, cohort_size, theme_codes
 from .stats import N_BOOTSTRAP, cluster_bootstrap_ratios, share, wilson_interval
 from .validate import LEVELS, PARTICIPATION_FORMS
 
-ALL_YEARS = "alle"
 SMALL_N = 10  # figures based on fewer plans are marked "indicatief"
-MIN_BOOTSTRAP = 2000
 IN, OUT, UNKNOWN = "in", "buiten", "onbekend"
-
-
-def parse_peiljaar(peiljaar) -> int | None:
-    """``"2020"``/``2020`` -> 2020; ``"alle"`` -> None (no period filter); anything else is an error."""
-    text = str(peiljaar).strip()
-    if text.casefold() == ALL_YEARS:
-        return None
-    if text.isdigit() and len(text) == 4:
-        return int(text)
-    raise ValueError(f"peiljaar {peiljaar!r} is ongeldig; verwacht: een jaartal (bijv. 2020) of '{ALL_YEARS}'")
-
-
-def check_cohort(cohort: str) -> str:
-    """Return ``cohort`` when it is one of ``ivp.reference.COHORTS``; otherwise raise a ValueError."""
-    if cohort not in COHORTS:
-        raise ValueError(f"cohort {cohort!r} is onbekend; verwacht: een van {', '.join(COHORTS)}")
-    return cohort
-
-
-def check_n_bootstrap(n_bootstrap: int) -> int:
-    """Return ``n_bootstrap`` when it is at least ``MIN_BOOTSTRAP``; otherwise raise a ValueError."""
-    if int(n_bootstrap) < MIN_BOOTSTRAP:
-        raise ValueError(f"n_bootstrap = {n_bootstrap} is te klein; verwacht: minstens {MIN_BOOTSTRAP} trekkingen")
-    return int(n_bootstrap)
 
 
 def period_status(plans: pd.DataFrame, peiljaar: int | None) -> pd.Series:
@@ -138,7 +113,7 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
         ValueError for an unknown cohort or peiljaar; InvalidInput when a speerpunt has no valid theme.
     """
     check_cohort(cohort)
-    year = parse_peiljaar(peiljaar)
+    year = peiljaar_year(peiljaar)
     problems = uncoded_priorities(data.speerpunten)
     if problems:
         raise InvalidInput(problems)

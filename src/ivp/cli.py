@@ -8,6 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from . import job
 from .errors import InvalidInput, PipelineFailed
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -41,8 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("clean", help="schoon de invoer op en schrijf data/processed")
-    p.add_argument("path", nargs="?", default="data/raw")
-    p.add_argument("--out", default="data/processed")
+    p.add_argument("path", nargs="?", default=job.DATA)
+    p.add_argument("--out", default=job.PROCESSED)
     p.set_defaults(func=_clean)
 
     from .pipeline import add_run_parser

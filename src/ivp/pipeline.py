@@ -1,8 +1,9 @@
 """The pipeline runner: executes the stage notebooks through papermill in a few long-lived kernels, skips
 what has not changed and runs independent jobs side by side.
 
-Stage 1 (clean) runs once per run; then, per job (peiljaar, cohort), the analysis notebooks 02-04,
-``ivp.results.assemble_results``, the report notebook 05 and its rendering to HTML. Each job writes into
+The stages, their notebooks, parameters and output names are defined in ``ivp.job``. Stage 1 (clean) runs
+once per run; then, per job (peiljaar, cohort), the analysis notebooks 02-04 (each writes its part of
+``results.json``), the provenance, the report notebook 05 and its rendering to HTML. Each job writes into
 a staging folder that replaces ``<out>/<peiljaar>/<cohort>/`` only when everything succeeded, so a failing
 job leaves the previous report in place; its partly executed notebook is kept in ``mislukt/`` inside
 that folder. A failure stops only its own job; the run ends with a summary table and a non-zero exit.
@@ -24,7 +25,6 @@ Speed (issue 6):
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import threading
@@ -39,17 +39,8 @@ from .errors import NotebookFailure, PipelineFailed
 from .paths import check_run_outputs
 from .reference import COHORTS
 
-KERNEL = "ivp"
-CLEAN_NOTEBOOK = "01_opschonen.ipynb"
-JOB_NOTEBOOKS = ("02_themas.ipynb", "03_samenwerking.ipynb", "04_landelijke_prioriteiten.ipynb")
-REPORT_NOTEBOOK = "05_rapport.ipynb"
-DEFAULT_PEILJAREN = ("2020", "2024")
-DEFAULT_SEED = 20200525
-DEFAULT_BOOTSTRAP = 2000
-FAILED_DIR = "mislukt"
-AUTOCODE_DIR = "gecodeerd"  # ``ivp run --autocode`` writes the coded input (and te_beoordelen.csv) here
-_YEAR = re.compile(r"^(19|20)\d\d$")
-
+from . import job as jobdef
+from .job import AUTOCODE_DIR, FAILED_DIR, KERNEL
 
 def notebooks_dir() -> Path:
     """The project's ``notebooks/`` folder (next to ``src/``)."""
@@ -74,66 +65,7 @@ def failure_of(exc: BaseException, notebook: str, output: Path | None, *, peilja
                            str(output) if output is not None and output.exists() else None)
 
 
-def execute(notebook: Path, output: Path, parameters: dict, *, peiljaar: str = "-", cohort: str = "-",
-            kernel: str = KERNEL) -> NotebookFailure | None:
-    """Run ``notebook`` with ``parameters`` into ``output`` in a kernel of its own (plain papermill); return a
-    NotebookFailure instead of raising. The runner uses shared kernels instead (``ivp.kernels``)."""
-    from .kernels import KERNEL_ARGS, papermill
-
-    pm = papermill()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    try:  # absolute paths: papermill runs the kernel in the notebook's folder (see ivp.kernels)
-        pm.execute_notebook(str(Path(notebook).resolve()), str(Path(output).resolve()), parameters=parameters,
-                            kernel_name=kernel, cwd=str(Path(notebook).resolve().parent), progress_bar=False,
-                            log_output=False, extra_arguments=KERNEL_ARGS)
-    except Exception as exc:  # noqa: BLE001 - reported per job, the run goes on
-        return failure_of(exc, notebook.name, output, peiljaar=peiljaar, cohort=cohort)
-    return None
-
-
-def _clean_parameters(data: Path, processed: Path) -> dict:
-    return {"input_path": str(Path(data).resolve()), "output_path": str(Path(processed).resolve())}
-
-
-def run_clean(data: Path, processed: Path, work: Path, *, kernel: str = KERNEL,
-              notebooks: Path | None = None) -> Path:
-    """Stage 1 on its own: the cleaning notebook on ``data``, writing ``processed``, in a kernel of its own;
-    returns the executed notebook. Invalid input raises InvalidInput (a list) before the notebook starts."""
-    from .clean import clean_input
-
-    clean_input(data)  # validate first so that bad input is reported as a list, not a notebook failure
-    output = Path(work) / CLEAN_NOTEBOOK
-    failure = execute((notebooks or notebooks_dir()) / CLEAN_NOTEBOOK, output, _clean_parameters(data, processed),
-                      kernel=kernel)
-    if failure:
-        raise PipelineFailed([failure])
-    return output
-
-
 # ---------------------------------------------------------------- jobs
-
-def parse_peiljaren(values) -> list[str]:
-    """Validated reference years: four-digit years (1900-2099) or ``alle``, duplicates dropped, order kept.
-
-    Raises ValueError naming the bad value and what is valid (so ``--peiljaar ../x`` never becomes a path).
-    """
-    out = []
-    for value in values:
-        value = str(value).strip().lower()
-        if value != "alle" and not _YEAR.match(value):
-            raise ValueError(f"peiljaar {value!r} is ongeldig; verwacht een jaartal zoals 2020, of 'alle'")
-        if value not in out:
-            out.append(value)
-    return out
-
-
-def parse_cohorts(values) -> list[str]:
-    """Validated cohort names in the order of ``reference.COHORTS`` (duplicates dropped)."""
-    bad = [v for v in values if v not in COHORTS]
-    if bad:
-        raise ValueError(f"cohort {bad[0]!r} is onbekend; kies uit {', '.join(COHORTS)}")
-    return [c for c in COHORTS if c in set(values)]
-
 
 @dataclass(frozen=True)
 class Job:
@@ -172,30 +104,41 @@ class JobResult:
 class RunConfig:
     """Everything ``ivp run`` needs; paths as the user gave them (they appear in the provenance)."""
 
-    data: Path = Path("data/raw")
-    processed: Path = Path("data/processed")
-    out: Path = Path("reports")
-    cohorts: list[str] = field(default_factory=lambda: list(COHORTS))
-    peiljaren: list[str] = field(default_factory=lambda: list(DEFAULT_PEILJAREN))
-    seed: int = DEFAULT_SEED
-    n_bootstrap: int = DEFAULT_BOOTSTRAP
+    data: Path = Path(jobdef.DATA)
+    processed: Path = Path(jobdef.PROCESSED)
+    out: Path = Path(jobdef.OUT)
+    cohorts: list[str] = field(default_factory=lambda: list(COHORTS))  # none: only the cleaning (and index)
+    peiljaren: list[str] = field(default_factory=lambda: list(jobdef.PEILJAREN))
+    seed: int = jobdef.SEED
+    n_bootstrap: int = jobdef.N_BOOTSTRAP
     notebooks: Path | None = None
     kernel: str = KERNEL
     force: bool = False  # rerun every stage, cached or not
     jobs: int | None = None  # jobs side by side; None: the number of CPUs
     autocode: bool = False  # code empty themes first (ivp codeer) and analyse its output
 
+    def __post_init__(self):
+        """Refuse invalid values before anything runs (ValueError naming the value and what is valid)."""
+        self.cohorts = jobdef.check_cohorts(self.cohorts)
+        self.peiljaren = jobdef.check_peiljaren(self.peiljaren)
+        self.seed = jobdef.check_seed(self.seed)
+        self.n_bootstrap = jobdef.check_n_bootstrap(self.n_bootstrap)
+
     def jobs_list(self) -> list[Job]:
         return [Job(p, c) for p in self.peiljaren for c in self.cohorts]
 
     def parameters(self, job: Job) -> dict:
         """The job's parameters as shown in the report (the real output folder, not the staging one)."""
-        params = {"processed_path": str(self.processed), "output_path": str(job.folder(self.out)),
-                  "cohort": job.cohort, "peiljaar": job.peiljaar, "seed": self.seed,
-                  "n_bootstrap": self.n_bootstrap, "data": str(self.data), "kernel": self.kernel}
+        params = {**self.notebook_parameters(job, self.processed, job.folder(self.out)),
+                  "data": str(self.data), "kernel": self.kernel}
         if self.autocode:
             params["autocode"] = True
         return params
+
+    def notebook_parameters(self, job: Job, processed: Path, output: Path) -> dict:
+        """What the job's notebooks get injected (``ivp.job.JOB_PARAMETERS``)."""
+        return jobdef.job_parameters(processed_path=processed, output_path=output, cohort=job.cohort,
+                                     peiljaar=job.peiljaar, seed=self.seed, n_bootstrap=self.n_bootstrap)
 
     def notebook_folder(self) -> Path:
         return Path(self.notebooks).resolve() if self.notebooks else notebooks_dir()
@@ -208,17 +151,12 @@ class _JobFailed(Exception):
         self.kept: list[Path] = []
 
 
-def report_title(job: Job) -> str:
-    """The HTML title of a job's report."""
-    return f"IVP-analyse {job.cohort}, peiljaar {job.peiljaar}"
-
-
 def _keep_failed(stage: Path, target: Path, failure: NotebookFailure) -> list[Path]:
     """Copy the executed notebooks of a failed job to ``<target>/mislukt/`` (replacing an older copy)
     with a ``fout.txt`` that says what went wrong; the rest of ``target`` is left as it was."""
     kept = []
     with staged_dir(target / FAILED_DIR) as tmp:
-        for executed in sorted((stage / "notebooks").glob("*.ipynb")):
+        for executed in sorted((stage / jobdef.EXECUTED_DIR).glob("*.ipynb")):
             shutil.copy2(executed, tmp / executed.name)
             kept.append(target / FAILED_DIR / executed.name)
         write_text(tmp / "fout.txt", f"{failure}\n\nCel:\n{failure.source}\n")
@@ -276,19 +214,19 @@ def run_job(job: Job, ctx: _JobContext, kernel, parts: dict) -> JobResult:
                 raise
     except _JobFailed as exc:
         return JobResult(job, time.monotonic() - started, failure=exc.failure, kept=exc.kept)
-    return JobResult(job, time.monotonic() - started, results=results, report=target / "rapport.html")
+    return JobResult(job, time.monotonic() - started, results=results, report=target / jobdef.REPORT_FILE)
 
 
 def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) -> dict:
-    """Notebooks 02-04, assemble_results, provenance, notebook 05 and its HTML, all inside ``stage``."""
+    """The job stages of ``ivp.job.STAGES`` in order, all inside ``stage``: the analysis notebooks (each
+    writes its part of results.json), the provenance, the report notebook and its HTML."""
     from .render import render_report
-    from .results import assemble_results
+    from .results import load_results
 
     config = ctx.config
     notebooks = config.notebook_folder()
-    params = {"processed_path": str(ctx.processed_abs), "output_path": str(stage.resolve()),
-              "cohort": job.cohort, "peiljaar": job.peiljaar, "seed": config.seed,
-              "n_bootstrap": config.n_bootstrap}
+    params = config.notebook_parameters(job, ctx.processed_abs, stage.resolve())
+    executed = stage / jobdef.EXECUTED_DIR
 
     def step(name: str, action):
         try:
@@ -300,7 +238,7 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
                                              str(exc))) from exc
 
     def notebook(name: str) -> Path:
-        output = stage / "notebooks" / name
+        output = executed / name
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
             kernel.execute(notebooks / name, output, params)
@@ -308,15 +246,23 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
             raise _JobFailed(failure_of(exc, name, output, peiljaar=job.peiljaar, cohort=job.cohort)) from exc
         return output
 
-    for name in JOB_NOTEBOOKS:
-        step(name, lambda name=name: notebook(name))
-    results = step("ivp.results.assemble_results", lambda: assemble_results(stage))
-    write_json(stage / "provenance.json",
-               provenance.collect(ctx.processed_abs, config.parameters(job), run_started=ctx.run_started,
-                                  facts=ctx.facts, codering=ctx.codering))
-    executed = step(REPORT_NOTEBOOK, lambda: notebook(REPORT_NOTEBOOK))
-    step("rapport.html", lambda: render_report(executed, stage / "rapport.html", title=report_title(job)))
-    for path in sorted((stage / "notebooks").glob("*.ipynb")):
+    results = None
+    for stage_def in jobdef.STAGES:
+        if stage_def.per != "job":
+            continue
+        if stage_def.notebook:
+            step(stage_def.notebook, lambda name=stage_def.notebook: notebook(name))
+        if stage_def is jobdef.ANALYSIS_STAGES[-1]:
+            results = step(jobdef.RESULTS_FILE, lambda: load_results(stage))
+        elif stage_def is jobdef.PROVENANCE:
+            write_json(stage / jobdef.PROVENANCE_FILE,
+                       provenance.collect(ctx.processed_abs, config.parameters(job), run_started=ctx.run_started,
+                                          facts=ctx.facts, codering=ctx.codering))
+        elif stage_def is jobdef.RENDER:
+            step(jobdef.REPORT_FILE, lambda: render_report(executed / jobdef.REPORT.notebook,
+                                                           stage / jobdef.REPORT_FILE,
+                                                           title=jobdef.report_title(job.peiljaar, job.cohort)))
+    for path in sorted(executed.glob("*.ipynb")):
         _point_to_final(path, stage.resolve(), target)
     return results
 
@@ -377,15 +323,15 @@ def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, pro
     from .inputs import input_files
 
     processed, out = Path(config.processed), Path(config.out)
-    notebook = config.notebook_folder() / CLEAN_NOTEBOOK
-    executed = out / "notebooks" / CLEAN_NOTEBOOK
+    notebook = config.notebook_folder() / jobdef.CLEAN.notebook
+    executed = out / jobdef.EXECUTED_DIR / jobdef.CLEAN.notebook
     inputs = input_files(data)
     verslag = Path(data) / provenance.CODING_REPORT
     if Path(data).is_dir() and verslag.is_file():
         inputs.append(verslag)
     # paths as given (like a job's parameters), so that a copied project folder keeps its cache
     parts = {**env, "notebook": cache.sha256_file(notebook) if notebook.is_file() else None,
-             "invoer": cache.file_hashes(inputs), "parameters": {"input_path": str(data), "output_path": str(processed)},
+             "invoer": cache.file_hashes(inputs), "parameters": jobdef.clean_parameters(input_path=data, output_path=processed),
              "autocode": config.autocode}
     verdict = None if config.force else cache.check(processed, parts)
     if verdict is not None and verdict.hit:
@@ -401,11 +347,12 @@ def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, pro
     pool = kernels.get()
     codering = provenance.coding(data, autocode=config.autocode)
     executed.parent.mkdir(parents=True, exist_ok=True)
-    future = pool.submit(lambda kernel: kernel.execute(notebook, executed, _clean_parameters(data, processed)))
+    params = jobdef.clean_parameters(input_path=Path(data).resolve(), output_path=Path(processed).resolve())
+    future = pool.submit(lambda kernel: kernel.execute(notebook, executed, params))
     try:
         future.result()
     except Exception as exc:  # noqa: BLE001 - a failing cleaning notebook stops the run
-        raise PipelineFailed([failure_of(exc, CLEAN_NOTEBOOK, executed)]) from exc
+        raise PipelineFailed([failure_of(exc, jobdef.CLEAN.notebook, executed)]) from exc
     outputs = {**cache.data_hashes(processed), os.path.relpath(executed, processed): cache.sha256_file(executed)}
     cache.write_stamp(processed, parts, outputs, codering=codering)
     progress(f"[opschonen] klaar in {time.monotonic() - started:.1f} s")
@@ -459,7 +406,7 @@ def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | No
     out = Path(config.out)
     notebooks = config.notebook_folder()
     notebook_hashes = {name: cache.sha256_file(notebooks / name) if (notebooks / name).is_file() else None
-                       for name in (*JOB_NOTEBOOKS, REPORT_NOTEBOOK)}
+                       for name in jobdef.JOB_NOTEBOOKS}
     processed_hashes = cache.data_hashes(config.processed)
     width = len(str(len(jobs)))
     heads = {job: f"[{i:>{width}}/{len(jobs)}] {job}" for i, job in enumerate(jobs, start=1)}
@@ -508,8 +455,8 @@ def _cached_result(job: Job, out: Path, reason: str) -> JobResult:
     import json
 
     folder = job.folder(out)
-    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    return JobResult(job, 0.0, results=results, report=folder / "rapport.html", cached=True, reason=reason)
+    results = json.loads((folder / jobdef.RESULTS_FILE).read_text(encoding="utf-8"))
+    return JobResult(job, 0.0, results=results, report=folder / jobdef.REPORT_FILE, cached=True, reason=reason)
 
 
 def write_index_if_changed(out: Path, peiljaren, failed: dict, env: dict) -> Path:
@@ -520,24 +467,31 @@ def write_index_if_changed(out: Path, peiljaren, failed: dict, env: dict) -> Pat
     for peiljaar in peiljaren:
         for cohort in COHORTS:
             folder = out / str(peiljaar) / cohort
-            results = folder / "results.json"
+            results = folder / jobdef.RESULTS_FILE
             rows[f"{peiljaar}/{cohort}"] = [cache.sha256_file(results) if results.is_file() else None,
-                                            (folder / "rapport.html").is_file()]
+                                            (folder / jobdef.REPORT_FILE).is_file()]
     parts = {"code": env["code"], "jaren": list(peiljaren), "cohorten": list(COHORTS),
              "mislukt": {f"{p}/{c}": m for (p, c), m in sorted(failed.items())}, "rijen": rows}
-    path = out / "index.html"
+    path = out / jobdef.INDEX_FILE
     if not cache.check(out, parts).hit:
         from .render import write_index
 
         write_index(out, peiljaren, COHORTS, failed)
-        cache.write_stamp(out, parts, {"index.html": cache.sha256_file(path)})
+        cache.write_stamp(out, parts, {jobdef.INDEX_FILE: cache.sha256_file(path)})
     return path
 
 
 def _existing_years(out: Path) -> list[str]:
     if not out.exists():
         return []
-    return [p.name for p in out.iterdir() if p.is_dir() and (p.name == "alle" or _YEAR.match(p.name))]
+    return [p.name for p in out.iterdir() if p.is_dir() and _is_peiljaar(p.name)]
+
+
+def _is_peiljaar(name: str) -> bool:
+    try:
+        return jobdef.check_peiljaar(name) == name
+    except ValueError:
+        return False
 
 
 def _short_failure(failure: NotebookFailure) -> str:
@@ -567,7 +521,7 @@ def summary_table(results: list[JobResult], out: Path) -> str:
         lines.append("  ".join(cells) + "  " + row[-1])
     n_failed = sum(not r.ok for r in results)
     n_cached = sum(r.cached for r in results)
-    lines.append(f"index: {Path(out) / 'index.html'}")
+    lines.append(f"index: {Path(out) / jobdef.INDEX_FILE}")
     lines.append(f"{len(results) - n_failed} taken gelukt, {n_failed} mislukt"
                  + (f"; {n_cached} uit de cache (ongewijzigd; --force voert alles opnieuw uit)" if n_cached else ""))
     return "\n".join(lines)
@@ -577,7 +531,7 @@ def run(args) -> int:
     """``ivp run``: clean once, then analyse and report per (peiljaar, cohort); summary at the end."""
     started = time.monotonic()
     config = RunConfig(data=Path(args.data), processed=Path(args.processed), out=Path(args.out),
-                       cohorts=parse_cohorts(args.cohort), peiljaren=parse_peiljaren(args.peiljaar),
+                       cohorts=args.cohort, peiljaren=args.peiljaar,
                        seed=args.seed, n_bootstrap=args.bootstrap,
                        notebooks=Path(args.notebooks) if args.notebooks else None,
                        force=args.force, jobs=args.jobs, autocode=args.autocode)
@@ -595,24 +549,27 @@ def run(args) -> int:
     return 0
 
 
-def _peiljaar_arg(value: str) -> str:
+def _arg(check):
+    """An argparse type from an ``ivp.job`` check: its ValueError becomes argparse's message (exit 2)."""
     import argparse
 
-    try:
-        return parse_peiljaren([value])[0]
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+    def parse(value: str):
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    parse.__name__ = check.__name__.removeprefix("check_")
+    return parse
 
 
-def _jobs_arg(value: str) -> int:
-    import argparse
-
+def _check_jobs(value: str) -> int:
     try:
         n = int(value)
     except ValueError:
         n = 0
     if n < 1:
-        raise argparse.ArgumentTypeError(f"--jobs {value!r} is ongeldig; verwacht een geheel getal van 1 of meer")
+        raise ValueError(f"--jobs {value!r} is ongeldig; verwacht een geheel getal van 1 of meer")
     return n
 
 
@@ -620,18 +577,22 @@ def add_run_parser(sub) -> None:
     p = sub.add_parser("run", help="voer de pijplijn uit (opschonen, analyses, rapporten)")
     p.add_argument("--cohort", nargs="+", choices=COHORTS, default=list(COHORTS), metavar="COHORT",
                    help=f"cohort(en): {', '.join(COHORTS)} (standaard alle vijf)")
-    p.add_argument("--peiljaar", nargs="+", type=_peiljaar_arg, default=list(DEFAULT_PEILJAREN),
-                   help="peiljaar/peiljaren, bijv. 2020 2024, of 'alle' (standaard 2020 2024)")
-    p.add_argument("--data", default="data/raw", help="invoermap of .xlsx (standaard data/raw)")
-    p.add_argument("--processed", default="data/processed", help="map voor opgeschoonde tabellen")
-    p.add_argument("--out", default="reports", help="map voor rapporten (standaard reports)")
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"seed van de bootstrap (standaard {DEFAULT_SEED})")
-    p.add_argument("--bootstrap", type=int, default=DEFAULT_BOOTSTRAP,
-                   help=f"aantal bootstraptrekkingen (standaard {DEFAULT_BOOTSTRAP})")
+    p.add_argument("--peiljaar", nargs="+", type=_arg(jobdef.check_peiljaar), default=list(jobdef.PEILJAREN),
+                   help=f"peiljaar/peiljaren, bijv. 2020 2024, of '{jobdef.ALL_YEARS}' "
+                        f"(standaard {' '.join(jobdef.PEILJAREN)})")
+    p.add_argument("--data", default=jobdef.DATA, help=f"invoermap of .xlsx (standaard {jobdef.DATA})")
+    p.add_argument("--processed", default=jobdef.PROCESSED,
+                   help=f"map voor opgeschoonde tabellen (standaard {jobdef.PROCESSED})")
+    p.add_argument("--out", default=jobdef.OUT, help=f"map voor rapporten (standaard {jobdef.OUT})")
+    p.add_argument("--seed", type=_arg(jobdef.check_seed), default=jobdef.SEED,
+                   help=f"seed van de bootstrap (standaard {jobdef.SEED})")
+    p.add_argument("--bootstrap", type=_arg(jobdef.check_n_bootstrap), default=jobdef.N_BOOTSTRAP,
+                   help=f"aantal bootstraptrekkingen, minstens {jobdef.MIN_BOOTSTRAP} "
+                        f"(standaard {jobdef.N_BOOTSTRAP})")
     p.add_argument("--notebooks", default=None, help="map met eigen versies van de notebooks (standaard notebooks/)")
     p.add_argument("--force", action="store_true",
                    help="voer alles opnieuw uit, ook wat sinds de vorige run niet veranderd is")
-    p.add_argument("--jobs", type=_jobs_arg, default=None, metavar="N",
+    p.add_argument("--jobs", type=_arg(_check_jobs), default=None, metavar="N",
                    help="aantal taken tegelijk, elk met een eigen kernel (standaard het aantal processoren)")
     p.add_argument("--autocode", action="store_true",
                    help="codeer eerst speerpunten zonder thema automatisch (zoals 'ivp codeer'; uitvoer in "

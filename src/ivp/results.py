@@ -1,6 +1,7 @@
-"""Machine-readable results of one job (peiljaar, cohort): the section files the analysis notebooks
-write (``<output_path>/secties/*.json``), and ``results.json`` assembled from them with the comparison
-with the published CCV 2020 figures and the small-number flags.
+"""Machine-readable results of one job (peiljaar, cohort): ``results.json``, in one format with the final
+key names (``docs/results.schema.json``). Each analysis notebook computes its part (``themes_part``,
+``cooperation_part``, ``agenda_part``) and writes it into the file (``save_part``); the comparison with the
+published CCV 2020 figures and the small-number flags are derived once every part is there.
 
 JSON conventions: shares are fractions 0..1, intervals ``[low, high]``, floats rounded to
 ``DECIMALS`` places, a figure that cannot be computed (nothing to divide by) is ``null``; keys sorted,
@@ -15,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import job
 from .analysis import (
     SMALL_N,
     Scope,
     category_sensitivity,
-    check_n_bootstrap,
     headline_interval,
     joint_plans,
     national_priorities,
@@ -31,22 +32,21 @@ from .analysis import (
     theme_and_category_distribution,
 )
 from .atomic import write_json
-from .errors import PipelineFailed
-from .reference import COHORTS, codebook
+from .reference import codebook
 from .stats import LEVEL
 
 DECIMALS = 6
-SECTIONS_DIR = "secties"
-RESULTS_FILE = "results.json"
-# section name -> the notebook that writes it
-SECTIONS = {
-    "steekproef": "02_themas.ipynb",
-    "themas": "02_themas.ipynb",
-    "samenwerking": "03_samenwerking.ipynb",
-    "landelijke_prioriteiten": "04_landelijke_prioriteiten.ipynb",
+SCHEMA_VERSION = 2  # docs/results.schema.json; 1 was the assembled file of sections (before 2026-12)
+JOB_KEYS = ("cohort", "peiljaar", "seed", "n_bootstrap")  # the parts of one results.json belong to one job
+# top-level keys each analysis notebook writes (ivp.job.ANALYSIS_STAGES); with them complete, the derived
+# keys ``ccv2020`` and ``flags`` are added
+PART_KEYS = {
+    job.THEMES.notebook: ("n_plans", "n_priorities", "n_municipalities", "n_excluded_no_period", "sample", "plans",
+                          "themes", "categories", "category_sensitivity", "default_rollup", "rollups", "niveau",
+                          "labels", "methode"),
+    job.COOPERATION.notebook: ("joint_plans", "participation"),
+    job.AGENDA.notebook: ("national_priorities", "national_priorities_source"),
 }
-NOTEBOOKS = ("02_themas.ipynb", "03_samenwerking.ipynb", "04_landelijke_prioriteiten.ipynb")
-PEILJAREN = ("2020", "2024")
 
 SCOPE_RULE = (
     "Een plan hoort bij een cohort als minstens één van zijn gemeenten erbij hoort; landelijk telt elk plan. "
@@ -96,20 +96,32 @@ def jsonable(value):
     return value
 
 
-def save_section(output_path, name: str, data: dict) -> Path:
-    """Atomically write ``data`` to ``<output_path>/secties/<name>.json`` (see module conventions)."""
-    path = Path(output_path) / SECTIONS_DIR / f"{name}.json"
-    write_json(path, jsonable(data))
-    return path
+def save_part(output_path, part: dict) -> dict:
+    """Write one analysis notebook's ``part`` of ``<output_path>/results.json`` (atomically) and return the
+    whole file.
+
+    ``part`` holds final top-level keys (the names of ``docs/results.schema.json``) and the job's
+    ``JOB_KEYS``. An existing results.json of the same job keeps its other keys (so a researcher can rerun
+    one notebook in JupyterLab); one of another job (other cohort, peiljaar, seed or resamples) is replaced.
+    When every notebook's keys are there (``PART_KEYS``), ``ccv2020`` and ``flags`` are derived from them.
+    """
+    path = Path(output_path) / job.RESULTS_FILE
+    part = jsonable(part)
+    results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if any(str(results.get(k)) != str(part[k]) for k in JOB_KEYS):
+        results = {}
+    results.update(part, schema_version=SCHEMA_VERSION)
+    results.pop("ccv2020", None), results.pop("flags", None)
+    if all(k in results for keys in PART_KEYS.values() for k in keys):
+        results["ccv2020"] = jsonable(ccv_comparison(results))
+        results["flags"] = small_number_flags(results)
+    write_json(path, results)
+    return results
 
 
-def load_section(output_path, name: str) -> dict:
-    """Read a section written by ``save_section``; a missing file names the notebook that writes it."""
-    path = Path(output_path) / SECTIONS_DIR / f"{name}.json"
-    if not path.exists():
-        writer = SECTIONS.get(name, "?")
-        raise FileNotFoundError(f"{path}: sectie '{name}' ontbreekt; die wordt geschreven door notebooks/{writer}")
-    return json.loads(path.read_text(encoding="utf-8"))
+def missing_parts(results: dict) -> list[str]:
+    """The analysis notebooks whose keys ``results`` lacks (empty when it is complete)."""
+    return [notebook for notebook, keys in PART_KEYS.items() if not all(k in results for k in keys)]
 
 
 def table(data, *, drop=()) -> pd.DataFrame:
@@ -129,13 +141,16 @@ def _interval(low, high) -> list:
 
 # --- sections -----------------------------------------------------------------------------------
 
-def _job(scope: Scope, **parameters) -> dict:
-    return {"cohort": scope.cohort, "peiljaar": scope.peiljaar, **parameters}
+def _job(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    return {"cohort": scope.cohort, "peiljaar": scope.peiljaar, "seed": seed, "n_bootstrap": n_bootstrap}
 
 
-def sample_section(scope: Scope) -> dict:
-    """``steekproef.json``: ``sample_summary`` plus the list of plans in scope (``plannen``)."""
-    return {**_job(scope), **sample_summary(scope), "plannen": records(plan_list(scope))}
+def sample_part(scope: Scope) -> dict:
+    """``n_plans``, ``n_priorities``, ``n_municipalities``, ``n_excluded_no_period``, the whole
+    ``sample_summary`` as ``sample`` and the list of plans in scope as ``plans``."""
+    summary = sample_summary(scope)
+    return {**{k: summary[k] for k in ("n_plans", "n_priorities", "n_municipalities", "n_excluded_no_period")},
+            "sample": summary, "plans": records(plan_list(scope))}
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -163,10 +178,11 @@ def _share_rows(table: pd.DataFrame, *, n_plans: int, extra: tuple[str, ...] = (
     return rows
 
 
-def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
-    """``themas.json``: ``themes`` per code, ``categories`` (default roll-up), ``category_sensitivity``
-    (every roll-up), ``niveau`` split, ``labels`` (code -> Dutch label) and ``rollups`` (name -> label)."""
-    n_bootstrap = check_n_bootstrap(n_bootstrap)
+def themes_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """What notebook 02 writes: the job, ``sample_part``, ``themes`` per code, ``categories`` (default
+    roll-up), ``category_sensitivity`` (every roll-up), ``niveau`` split, ``labels`` (code -> Dutch label),
+    ``rollups`` (name -> label), ``default_rollup`` and ``methode`` (seed, resamples, level, rules)."""
+    n_bootstrap = job.check_n_bootstrap(n_bootstrap)
     small = len(scope.plans) < SMALL_N
     themes, categories = theme_and_category_distribution(scope, seed=seed, n_bootstrap=n_bootstrap)
     sensitivity = category_sensitivity(scope)
@@ -174,6 +190,7 @@ def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     book = codebook()
     return {
         **_job(scope, seed=seed, n_bootstrap=n_bootstrap),
+        **sample_part(scope),
         "themes": _share_rows(themes, n_plans=len(scope.plans), extra=("label", "n_thema_2")),
         "categories": _share_rows(categories, n_plans=len(scope.plans), extra=("themes",)),
         "default_rollup": book["default_rollup"],
@@ -184,20 +201,24 @@ def themes_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
                             "ci95_wilson": _interval(r["wilson_low"], r["wilson_high"]), "indicatief": small}
                    for k, r in niveau.iterrows()},
         "labels": {k: v["label"] for k, v in themes.to_dict(orient="index").items()},
+        "methode": {"seed": seed, "n_bootstrap": n_bootstrap, "level": LEVEL, "small_n": SMALL_N,
+                    "scope_rule": SCOPE_RULE, "intervals": INTERVALS.format(n=n_bootstrap, seed=seed),
+                    "ccv2020_source": book["ccv2020"]["bron"]},
     }
 
 
-def cooperation_section(scope: Scope) -> dict:
-    """``samenwerking.json``: ``joint_plans`` and ``participation``."""
-    return {**_job(scope), "joint_plans": joint_plans(scope), "participation": participation(scope)}
+def cooperation_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """What notebook 03 writes: the job, ``joint_plans`` and ``participation``."""
+    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap), "joint_plans": joint_plans(scope),
+            "participation": participation(scope)}
 
 
-def priorities_section(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
-    """``landelijke_prioriteiten.json``: ``national_priorities`` and the source of the priorities."""
-    n_bootstrap = check_n_bootstrap(n_bootstrap)
+def agenda_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """What notebook 04 writes: the job, ``national_priorities`` and ``national_priorities_source``."""
+    n_bootstrap = job.check_n_bootstrap(n_bootstrap)
     return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap),
             "national_priorities": national_priorities(scope, seed=seed, n_bootstrap=n_bootstrap),
-            "bron": codebook()["landelijke_prioriteiten"]["bron"]}
+            "national_priorities_source": codebook()["landelijke_prioriteiten"]["bron"]}
 
 
 # --- results.json -------------------------------------------------------------------------------
@@ -264,95 +285,14 @@ def small_number_flags(results: dict) -> list[str]:
     return sorted(flags)
 
 
-def assemble_results(output_path) -> dict:
-    """Read the section files of ``output_path``, add ``ccv2020`` and ``flags``, write ``results.json``
-    there atomically and return it.
-
-    Raises FileNotFoundError for a missing section and ValueError when sections belong to different
-    jobs (cohort, peiljaar, seed or n_bootstrap differ: a stale file of an earlier run).
-    """
-    sections = {name: load_section(output_path, name) for name in SECTIONS}
-    _check_same_job(sections, Path(output_path))
-    sample, themes = sections["steekproef"], sections["themas"]
-    cooperation, priorities = sections["samenwerking"], sections["landelijke_prioriteiten"]
-    results = {
-        "cohort": sample["cohort"],
-        "peiljaar": sample["peiljaar"],
-        "n_plans": sample["n_plans"],
-        "n_priorities": sample["n_priorities"],
-        "n_municipalities": sample["n_municipalities"],
-        "n_excluded_no_period": sample["n_excluded_no_period"],
-        "sample": {k: v for k, v in sample.items() if k not in ("cohort", "peiljaar", "plannen")},
-        "plans": sample["plannen"],
-        "themes": themes["themes"],
-        "categories": themes["categories"],
-        "category_sensitivity": themes["category_sensitivity"],
-        "default_rollup": themes["default_rollup"],
-        "rollups": themes["rollups"],
-        "niveau": themes["niveau"],
-        "labels": themes["labels"],
-        "joint_plans": cooperation["joint_plans"],
-        "participation": cooperation["participation"],
-        "national_priorities": priorities["national_priorities"],
-        "national_priorities_source": priorities["bron"],
-        "methode": {"seed": themes["seed"], "n_bootstrap": themes["n_bootstrap"], "level": LEVEL,
-                    "small_n": SMALL_N, "scope_rule": SCOPE_RULE,
-                    "intervals": INTERVALS.format(n=themes["n_bootstrap"], seed=themes["seed"]),
-                    "ccv2020_source": codebook()["ccv2020"]["bron"]},
-    }
-    results["ccv2020"] = ccv_comparison(results)
-    results["flags"] = small_number_flags(results)
-    results = jsonable(results)
-    write_json(Path(output_path) / RESULTS_FILE, results)
-    return results
-
-
-def _check_same_job(sections: dict, output_path: Path) -> None:
-    for key in ("cohort", "peiljaar", "seed", "n_bootstrap"):
-        values = {name: s[key] for name, s in sections.items() if key in s}
-        if len(set(map(str, values.values()))) > 1:
-            found = ", ".join(f"{SECTIONS_DIR}/{n}.json: {v}" for n, v in values.items())
-            raise ValueError(f"{output_path}: secties horen bij verschillende taken ({key}: {found}); "
-                             "voer de notebooks 02-04 opnieuw uit voor deze taak")
-
-
 def load_results(output_path) -> dict:
-    """Read ``<output_path>/results.json``."""
-    path = Path(output_path) / RESULTS_FILE
+    """Read ``<output_path>/results.json``; a missing or incomplete file names the notebooks that write it."""
+    path = Path(output_path) / job.RESULTS_FILE
     if not path.exists():
-        raise FileNotFoundError(f"{path} ontbreekt; maak het met ivp.results.assemble_results na de notebooks 02-04")
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-# --- running the analysis notebooks -------------------------------------------------------------
-
-def run_analyses(processed, out, cohorts=COHORTS, peiljaren=PEILJAREN, *, seed: int = 20200525,
-                 n_bootstrap: int = 2000, kernel: str | None = None) -> dict[tuple[str, str], dict]:
-    """Execute notebooks 02-04 for every (peiljaar, cohort) into ``<out>/<peiljaar>/<cohort>/`` (executed
-    notebooks in its ``notebooks/`` folder), then ``assemble_results`` there.
-
-    Returns {(peiljaar, cohort): results}. A failing notebook stops only its own job; after all jobs,
-    PipelineFailed is raised with every failure.
-    """
-    from .pipeline import KERNEL, execute, notebooks_dir
-
-    processed = Path(processed).resolve()
-    done, failures = {}, []
-    for peiljaar in peiljaren:
-        for cohort in cohorts:
-            job = Path(out).resolve() / str(peiljaar) / cohort
-            parameters = {"processed_path": str(processed), "output_path": str(job), "cohort": cohort,
-                          "peiljaar": str(peiljaar), "seed": seed, "n_bootstrap": n_bootstrap}
-            failure = None
-            for name in NOTEBOOKS:
-                failure = execute(notebooks_dir() / name, job / "notebooks" / name, parameters,
-                                  peiljaar=str(peiljaar), cohort=cohort, kernel=kernel or KERNEL)
-                if failure:
-                    failures.append(failure)
-                    break
-            if failure is None:
-                done[(str(peiljaar), cohort)] = assemble_results(job)
-    if failures:
-        raise PipelineFailed(failures)
-    return done
-
+        raise FileNotFoundError(f"{path} ontbreekt; voer eerst de notebooks "
+                                f"{', '.join(s.notebook for s in job.ANALYSIS_STAGES)} uit voor deze taak")
+    results = json.loads(path.read_text(encoding="utf-8"))
+    if missing := missing_parts(results):
+        raise ValueError(f"{path} is onvolledig; voer eerst {', '.join(missing)} uit voor deze taak "
+                         f"(cohort {results.get('cohort')}, peiljaar {results.get('peiljaar')})")
+    return results

@@ -1,0 +1,188 @@
+"""The job definition: one place for what a run of ``ivp`` is made of.
+
+* the **parameters** of a job (the notebooks' ``parameters`` cells) with their defaults, types and
+  validation: peiljaar, cohort, seed, number of resamples (with its lower bound) and the paths;
+* the ordered **stages**, the notebook of each and the files it reads and writes;
+* the **output file names** of a job folder and of a run.
+
+The command line (``ivp run``), the runner, the cache keys, the provenance, the index page and the tests
+read these names; a test checks the notebooks' parameter cells against ``NOTEBOOK_PARAMETERS`` (same
+names, same defaults). Invalid values are refused here, so the command line refuses them (exit 2)
+before any kernel starts instead of every job failing in its notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .reference import COHORTS
+
+# --- defaults -----------------------------------------------------------------------------------
+
+SEED = 20200525  # the day the CCV's analysis was discussed in the Strategisch Beraad Veiligheid
+N_BOOTSTRAP = 2000  # resamples of the cluster bootstrap
+MIN_BOOTSTRAP = 2000  # fewer resamples make the 2.5% and 97.5% quantiles too noisy to report
+PEILJAREN = ("2020", "2024")  # one reference year in each generation of plans (2019-2022, 2023-2026)
+ALL_YEARS = "alle"  # peiljaar without a period filter
+KERNEL = "ivp"  # the Jupyter kernel the notebooks name in their metadata
+DATA = "data/raw"
+PROCESSED = "data/processed"
+OUT = "reports"
+
+# --- output names -------------------------------------------------------------------------------
+
+RESULTS_FILE = "results.json"  # every number of one job (docs/results.schema.json)
+PROVENANCE_FILE = "provenance.json"
+REPORT_FILE = "rapport.html"
+INDEX_FILE = "index.html"
+EXECUTED_DIR = "notebooks"  # executed notebooks of a job, and of the cleaning stage under <out>/
+FAILED_DIR = "mislukt"  # partly executed notebooks of a failed job
+AUTOCODE_DIR = "gecodeerd"  # ``ivp run --autocode`` writes the coded input (and te_beoordelen.csv) here
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a run: ``notebook`` in ``notebooks/`` (or None for a step in the runner itself), run
+    once per run or once per job, with the files it reads and writes (relative to the job folder for a job
+    stage, to ``--processed`` for the cleaning)."""
+
+    name: str
+    notebook: str | None
+    per: str  # "run" or "job"
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+
+CLEAN = Stage("opschonen", "01_opschonen.ipynb", "run", ("<data>/plans + speerpunten",),
+              ("plans.parquet", "plan_gemeenten.parquet", "speerpunten.parquet", "schoonmaaklog.csv",
+               "manifest.json"))
+THEMES = Stage("themas", "02_themas.ipynb", "job", ("<processed>",), (RESULTS_FILE,))
+COOPERATION = Stage("samenwerking", "03_samenwerking.ipynb", "job", ("<processed>", RESULTS_FILE), (RESULTS_FILE,))
+AGENDA = Stage("landelijke_prioriteiten", "04_landelijke_prioriteiten.ipynb", "job", ("<processed>", RESULTS_FILE),
+               (RESULTS_FILE,))
+PROVENANCE = Stage("herkomst", None, "job", ("<processed>",), (PROVENANCE_FILE,))
+REPORT = Stage("rapport", "05_rapport.ipynb", "job", (RESULTS_FILE, PROVENANCE_FILE, "<processed>"), ())
+RENDER = Stage("html", None, "job", (f"{EXECUTED_DIR}/05_rapport.ipynb",), (REPORT_FILE,))
+
+STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER)
+ANALYSIS_STAGES = (THEMES, COOPERATION, AGENDA)  # together they write every key of results.json
+JOB_NOTEBOOKS = tuple(s.notebook for s in STAGES if s.per == "job" and s.notebook)  # 02-05, in order
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"^(19|20)\d\d$")
+
+
+def check_peiljaar(value) -> str:
+    """A reference year as the job names it: ``"2020"`` (four digits, 1900-2099) or ``"alle"``.
+
+    Raises ValueError naming the bad value and what is valid (so ``--peiljaar ../x`` never becomes a path).
+    """
+    text = str(value).strip().casefold()
+    if text != ALL_YEARS and not _YEAR.match(text):
+        raise ValueError(f"peiljaar {value!r} is ongeldig; verwacht een jaartal zoals 2020, of '{ALL_YEARS}'")
+    return text
+
+
+def peiljaar_year(value) -> int | None:
+    """The year of a valid peiljaar as an int; None for ``alle`` (no period filter)."""
+    text = check_peiljaar(value)
+    return None if text == ALL_YEARS else int(text)
+
+
+def check_peiljaren(values) -> list[str]:
+    """Valid peiljaren with duplicates dropped, order kept."""
+    out: list[str] = []
+    for value in values:
+        text = check_peiljaar(value)
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def check_cohort(cohort) -> str:
+    """``cohort`` when it is one of ``ivp.reference.COHORTS``; otherwise a ValueError that lists them."""
+    if cohort not in COHORTS:
+        raise ValueError(f"cohort {cohort!r} is onbekend; kies uit {', '.join(COHORTS)}")
+    return cohort
+
+
+def check_cohorts(values) -> list[str]:
+    """Valid cohorts in the order of ``COHORTS`` (duplicates dropped)."""
+    for value in values:
+        check_cohort(value)
+    return [c for c in COHORTS if c in set(values)]
+
+
+def check_n_bootstrap(value) -> int:
+    """The number of resamples as an int when it is a whole number of at least ``MIN_BOOTSTRAP``."""
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        n = None
+    if n is None or n < MIN_BOOTSTRAP:
+        raise ValueError(f"aantal bootstraptrekkingen {value!r} is ongeldig; verwacht een geheel getal van "
+                         f"minstens {MIN_BOOTSTRAP}")
+    return n
+
+
+def check_seed(value) -> int:
+    """The seed as an int when it is a whole number from 0 up (numpy's generators take no negative seed)."""
+    try:
+        n = int(str(value).strip())
+    except ValueError:
+        n = None
+    if n is None or n < 0:
+        raise ValueError(f"seed {value!r} is ongeldig; verwacht een geheel getal van 0 of meer")
+    return n
+
+
+# --- the parameters of the notebooks ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter of the stage notebooks: its name, its default in the notebook's ``parameters`` cell
+    (paths relative to ``notebooks/``), its type and the function that validates a value."""
+
+    name: str
+    default: object
+    type: type
+    check: object = None  # callable value -> valid value, or None for any value of ``type``
+    help: str = ""
+
+
+JOB_PARAMETERS = (
+    Parameter("processed_path", f"../{PROCESSED}", str, help="opgeschoonde tabellen (uitvoer van stap 1)"),
+    Parameter("output_path", f"../{OUT}/{PEILJAREN[0]}/{COHORTS[0]}", str, help="map van deze taak"),
+    Parameter("cohort", COHORTS[0], str, check_cohort, help=f"een van {', '.join(COHORTS)}"),
+    Parameter("peiljaar", PEILJAREN[0], str, check_peiljaar, help=f"een jaartal of '{ALL_YEARS}'"),
+    Parameter("seed", SEED, int, check_seed, help="seed van de bootstrap"),
+    Parameter("n_bootstrap", N_BOOTSTRAP, int, check_n_bootstrap, help=f"bootstraptrekkingen (≥ {MIN_BOOTSTRAP})"),
+)
+CLEAN_PARAMETERS = (
+    Parameter("input_path", f"../{DATA}", str, help="invoermap of .xlsx"),
+    Parameter("output_path", f"../{PROCESSED}", str, help="map voor de opgeschoonde tabellen"),
+)
+# notebook -> its parameters, in the order of its parameters cell
+NOTEBOOK_PARAMETERS = {CLEAN.notebook: CLEAN_PARAMETERS, **{name: JOB_PARAMETERS for name in JOB_NOTEBOOKS}}
+
+
+def job_parameters(*, processed_path, output_path, cohort, peiljaar, seed=SEED, n_bootstrap=N_BOOTSTRAP) -> dict:
+    """The parameters of one job's notebooks, validated (ValueError naming the bad value)."""
+    values = {"processed_path": str(processed_path), "output_path": str(output_path), "cohort": cohort,
+              "peiljaar": peiljaar, "seed": seed, "n_bootstrap": n_bootstrap}
+    return {p.name: p.check(values[p.name]) if p.check else p.type(values[p.name]) for p in JOB_PARAMETERS}
+
+
+def clean_parameters(*, input_path, output_path) -> dict:
+    """The parameters of the cleaning notebook."""
+    return {"input_path": str(input_path), "output_path": str(output_path)}
+
+
+def report_title(peiljaar: str, cohort: str) -> str:
+    """The HTML title of a job's report."""
+    return f"IVP-analyse {cohort}, peiljaar {peiljaar}"
