@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.path import Path
 
+from .stats import share, wilson_interval
+
 # layer name -> file in ivp/data/geo
 LAYERS = {
     "gemeente": "gemeente_2020.geojson",
@@ -224,3 +226,80 @@ def region_membership() -> pd.DataFrame:
         ``provincie`` (Noord-Holland). A copy: changing it does not change later calls.
     """
     return _membership().copy()
+
+
+# --- joint plans and regions --------------------------------------------------------------------
+
+REGION_LEVELS = ("veiligheidsregio", "regionale_eenheid", "provincie")
+
+
+def joint_plan_regions(plans: pd.DataFrame, links: pd.DataFrame, *, regions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where each joint plan lies: in one veiligheidsregio, police unit and province, or across borders.
+
+    Args:
+        plans: the plans in scope, columns ``plan_id``, ``gezamenlijk`` (bool: ``ja`` or two or more
+            distinct municipalities, as the cleaning stage derives it), optional ``titel``; only joint
+            plans are placed.
+        links: plan -> municipality rows, columns ``plan_id``, ``code`` (2020 CBS code).
+        regions: as ``region_membership()`` (the default): ``gemeentecode`` and per level L in
+            ``REGION_LEVELS`` the column L (region name).
+    Returns:
+        one row per joint plan (sorted by ``plan_id``): ``plan_id``, ``titel`` (empty when not given),
+        ``n_gemeenten`` (distinct 2020 municipalities), ``beoordeelbaar`` (bool: at least two of them, so
+        a border can be crossed; a plan joint per its source that names one municipality is not), and per
+        level L: ``L`` (the regions' names, sorted, ``"; "``-joined), ``n_L`` (number of regions) and
+        ``binnen_L`` (bool, one region; NA when not ``beoordeelbaar``).
+    """
+    regions = region_membership() if regions is None else regions
+    joint = plans.loc[plans["gezamenlijk"].fillna(False).astype(bool)]
+    joint = joint.sort_values("plan_id", kind="stable")
+    titles = joint["titel"].fillna("").astype(str) if "titel" in joint.columns else pd.Series("", index=joint.index)
+    linked = links.loc[links["plan_id"].isin(joint["plan_id"]) & links["code"].notna(), ["plan_id", "code"]]
+    linked = linked.drop_duplicates().merge(regions.rename(columns={"gemeentecode": "code"}), on="code", how="left")
+    unknown = linked.loc[linked[list(REGION_LEVELS)].isna().any(axis=1), "code"]
+    if len(unknown):
+        raise ValueError(f"municipalities without a region: {', '.join(sorted(set(unknown))[:10])}")
+    grouped = linked.groupby("plan_id", sort=True)
+    out = pd.DataFrame({"plan_id": joint["plan_id"].to_numpy(), "titel": titles.to_numpy()})
+    out["n_gemeenten"] = out["plan_id"].map(grouped["code"].nunique()).fillna(0).astype(int)
+    out["beoordeelbaar"] = out["n_gemeenten"] >= 2
+    for level in REGION_LEVELS:
+        names = grouped[level].agg(lambda v: "; ".join(sorted(set(v))))
+        count = grouped[level].nunique()
+        out[level] = out["plan_id"].map(names).fillna("")
+        out[f"n_{level}"] = out["plan_id"].map(count).fillna(0).astype(int)
+        out[f"binnen_{level}"] = pd.array(np.where(out["beoordeelbaar"], out[f"n_{level}"] == 1, pd.NA),
+                                          dtype="boolean")
+    return out.reset_index(drop=True)
+
+
+def joint_plan_region_summary(table: pd.DataFrame) -> dict:
+    """Counts of ``joint_plan_regions``: how many joint plans stay within one region per level.
+
+    Args:
+        table: as from ``joint_plan_regions``.
+    Returns:
+        keys ``n_joint`` (joint plans), ``n_assessable`` (with at least two known municipalities),
+        ``n_partners_unknown``, ``partners_unknown`` (their plan_ids), and per level L in
+        ``REGION_LEVELS``: ``{"within": n, "across": n, "share_within": within / n_assessable,
+        "ci95_wilson": [low, high] (plans as independent units), "crossing": [{"plan_id", "titel",
+        "regions": [names]}]}``; ``basisteam`` (Dutch note: police districts and basisteams are not
+        available).
+    """
+    assessable = table[table["beoordeelbaar"].astype(bool)]
+    out = {"n_joint": len(table), "n_assessable": len(assessable),
+           "n_partners_unknown": int((~table["beoordeelbaar"].astype(bool)).sum()),
+           "partners_unknown": table.loc[~table["beoordeelbaar"].astype(bool), "plan_id"].tolist()}
+    for level in REGION_LEVELS:
+        within = assessable[f"binnen_{level}"].astype(bool)
+        crossing = assessable[~within]
+        low, high = wilson_interval(int(within.sum()), len(assessable))
+        out[level] = {
+            "within": int(within.sum()), "across": len(crossing),
+            "share_within": share(int(within.sum()), len(assessable)),
+            "ci95_wilson": [float(low), float(high)],
+            "crossing": [{"plan_id": r.plan_id, "titel": r.titel, "regions": getattr(r, level).split("; ")}
+                         for r in crossing.itertuples()],
+        }
+    out["basisteam"] = BASISTEAM_NOTE
+    return out
