@@ -214,3 +214,8 @@ def test_weighted_same_seed_same_result_and_unknown_code_is_an_error():
     assert one == weighted_municipality_shares(properties, strata=strata, seed=9, n_resamples=300)
     with pytest.raises(ValueError, match="without a stratum"):
         weighted_municipality_shares(properties, strata=strata.drop("a0"), seed=9, n_resamples=300)
+
+
+def test_duplicate_plan_ids_are_refused(plans, links, speerpunten):
+    with pytest.raises(ValueError, match="unique"):
+        municipality_properties(pd.concat([plans, plans]), links, speerpunten, [AMS])

@@ -124,7 +124,9 @@ def municipality_properties(plans: pd.DataFrame, links: pd.DataFrame, speerpunte
         ``burgerparticipatie == "ja"``), and bool columns ``thema_<CODE>`` per codebook theme and
         ``categorie_<label>`` per category (at least one speerpunt on it in any of its plans).
     """
-    plan_ids = pd.Index(plans["plan_id"]).drop_duplicates()
+    plan_ids = pd.Index(plans["plan_id"])
+    if plan_ids.has_duplicates:
+        raise ValueError("plans: plan_id must be unique")
     in_scope = _links_in_scope(links, plan_ids)
     covered = pd.Index(sorted(set(covered)), name="gemeentecode")
     clusters = municipality_clusters(in_scope, covered)
