@@ -109,7 +109,8 @@ def test_package_has_the_ivp_console_script_and_a_test_extra():
 
 def test_package_data_globs_cover_the_reference_files():
     globs = pyproject()["tool"]["setuptools"]["package-data"]["ivp"]
-    files = [p.relative_to(ROOT / "src" / "ivp") for p in (ROOT / "src" / "ivp" / "data").iterdir()]
+    files = [p.relative_to(ROOT / "src" / "ivp") for p in (ROOT / "src" / "ivp" / "data").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
     assert files, "no reference data found"
     assert [str(f) for f in files if not any(f.match(g) for g in globs)] == []
 
