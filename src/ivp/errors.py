@@ -1,4 +1,9 @@
-"""Errors as values: what went wrong, where, and what would have been valid."""
+"""Errors as values: what went wrong, where, and what would have been valid.
+
+Every exception ivp raises on purpose derives from ``IvpError``, so a caller can catch ivp's own errors
+apart from bugs: ``InvalidInput`` (bad input, every problem at once; the command line exits 2),
+``PipelineFailed`` (one or more jobs failed, each with cohort, notebook and cell; exit 1) and
+``KernelError`` (a Jupyter kernel that would not start or died)."""
 
 from __future__ import annotations
 
@@ -27,7 +32,11 @@ class InputProblem:
         return (self.file, self.row or 0, self.column or "", self.value)
 
 
-class InvalidInput(Exception):
+class IvpError(Exception):
+    """Base class of the errors ivp raises on purpose."""
+
+
+class InvalidInput(IvpError):
     """Raised once with every problem found in the input."""
 
     def __init__(self, problems: list[InputProblem]):
@@ -74,9 +83,13 @@ class NotebookFailure:
         )
 
 
-class PipelineFailed(Exception):
+class PipelineFailed(IvpError):
     """Raised by the runner when one or more jobs failed; carries every failure."""
 
     def __init__(self, failures: list[NotebookFailure]):
         self.failures = failures
         super().__init__("\n".join(str(f) for f in failures))
+
+
+class KernelError(IvpError, RuntimeError):
+    """A Jupyter kernel that would not start, or died while running a notebook."""
