@@ -144,11 +144,21 @@ def test_results_have_every_key_of_the_issue_with_the_hand_computed_figures(data
     assert results["national_priorities"]["priority_share"] == 0.333333
     assert results["national_priorities"]["plan_share"] == 0.666667
     assert results["flags"] == ["indicatief", "indicatief:categories", "indicatief:joint_plans",
-                                "indicatief:joint_plans.sizes", "indicatief:national_priorities",
+                                "indicatief:joint_plans.sizes", "indicatief:municipalities",
+                                "indicatief:national_priorities",
                                 "indicatief:niveau", "indicatief:participation",
                                 "indicatief:participation.among_known", "indicatief:participation.forms",
                                 "indicatief:sample", "indicatief:themes"]
     assert load_results(tmp_path) == results
+    # municipality level (issue 14): a1 Amsterdam, a2 Amsterdam + Almere (joint), a3 Aa en Hunze: two clusters,
+    # Amsterdam and Almere in a joint plan
+    municipalities = results["municipalities"]
+    assert (municipalities["n"], municipalities["n_clusters"]) == (3, 2)
+    assert (municipalities["joint_share"]["n_with"], municipalities["joint_share"]["n"]) == (2, 3)
+    assert municipalities["themes"]["CYB"]["n_with"] == 2  # a2's CYB counts for Amsterdam and Almere
+    assert results["representativeness"]["cohort"]["totaal"] == {
+        "n_gemeenten": 355, "n_gedekt": 3, "dekking": 0.008451, "aandeel_populatie": 1.0, "aandeel_gedekt": 1.0}
+    assert results["joint_plans"]["regions"]["n_joint"] == 1
 
 
 def test_results_are_byte_identical_when_rerun(data, tmp_path):

@@ -31,8 +31,12 @@ from .analysis import (
     sample_summary,
     theme_and_category_distribution,
 )
+from .analysis import covered_municipalities
 from .atomic import write_json
-from .reference import codebook
+from .municipalities import municipality_properties, municipality_shares, weighted_municipality_shares
+from .reference import codebook, cohort_codes
+from .regions import joint_plan_region_summary, joint_plan_regions
+from .representativeness import representativeness
 from .stats import LEVEL
 
 DECIMALS = 6
@@ -43,8 +47,8 @@ JOB_KEYS = ("cohort", "peiljaar", "seed", "n_bootstrap")  # the parts of one res
 PART_KEYS = {
     job.THEMES.notebook: ("n_plans", "n_priorities", "n_municipalities", "n_excluded_no_period", "sample", "plans",
                           "themes", "categories", "category_sensitivity", "default_rollup", "rollups", "niveau",
-                          "labels", "methode"),
-    job.COOPERATION.notebook: ("joint_plans", "participation"),
+                          "labels", "methode", "representativeness"),
+    job.COOPERATION.notebook: ("joint_plans", "participation", "municipalities"),
     job.AGENDA.notebook: ("national_priorities", "national_priorities_source"),
 }
 
@@ -201,6 +205,7 @@ def themes_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
                             "ci95_wilson": _interval(r["wilson_low"], r["wilson_high"]), "indicatief": small}
                    for k, r in niveau.iterrows()},
         "labels": {k: v["label"] for k, v in themes.to_dict(orient="index").items()},
+        "representativeness": representativeness_part(scope),
         "methode": {"seed": seed, "n_bootstrap": n_bootstrap, "level": LEVEL, "small_n": SMALL_N,
                     "scope_rule": SCOPE_RULE, "intervals": INTERVALS.format(n=n_bootstrap, seed=seed),
                     "ccv2020_source": book["ccv2020"]["bron"]},
@@ -208,9 +213,39 @@ def themes_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
 
 
 def cooperation_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
-    """What notebook 03 writes: the job, ``joint_plans`` and ``participation``."""
-    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap), "joint_plans": joint_plans(scope),
-            "participation": participation(scope)}
+    """What notebook 03 writes: the job, ``joint_plans`` (with ``regions``: within one veiligheidsregio or
+    police unit, or across), ``participation`` and the municipality-level figures ``municipalities``."""
+    regions = joint_plan_region_summary(joint_plan_regions(scope.plans, scope.gemeenten))
+    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap), "joint_plans": {**joint_plans(scope), "regions": regions},
+            "participation": participation(scope),
+            "municipalities": municipality_part(scope, seed=seed, n_bootstrap=n_bootstrap)}
+
+
+def _population(scope: Scope) -> list[str] | None:
+    """The municipalities a job speaks for: a cohort's members, or None (all 355) nationally."""
+    return None if scope.cohort == "nationaal" else sorted(cohort_codes(scope.cohort))
+
+
+def municipality_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
+    """Municipality-level figures of the job (``ivp.municipalities``): per covered municipality (for a cohort
+    job the cohort's own covered members) whether any plan in scope that covers it has a speerpunt on each
+    theme and category, is joint, or involved citizens; shares with a clustered interval. Nationally also
+    ``weighted``: post-stratified by cohort, with the unweighted share beside it."""
+    covered = covered_municipalities(scope.gemeenten, scope.cohort)
+    properties = municipality_properties(scope.plans, scope.gemeenten, scope.speerpunten, covered)
+    figures = municipality_shares(properties, seed=seed, n_resamples=n_bootstrap)
+    if scope.cohort == "nationaal":
+        figures["weighted"] = weighted_municipality_shares(properties, seed=seed, n_resamples=n_bootstrap)
+    return figures
+
+
+def representativeness_part(scope: Scope) -> dict:
+    """Sample vs population of municipalities by cohort, province and veiligheidsregio
+    (``ivp.representativeness``): per group ``n_gemeenten``, ``n_gedekt``, ``dekking``,
+    ``aandeel_populatie``, ``aandeel_gedekt``; ``grootteklassen`` says why size classes are missing."""
+    tables = representativeness(covered_municipalities(scope.gemeenten, scope.cohort), population=_population(scope))
+    return {name: {str(k): dict(row) for k, row in table.to_dict(orient="index").items()}
+            if isinstance(table, pd.DataFrame) else table for name, table in tables.items()}
 
 
 def agenda_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
