@@ -174,6 +174,23 @@ def test_a_fallback_kernel_starts_this_python_and_runs_code(tmp_path):
         kernel.shutdown()
 
 
+@pytest.mark.slow
+def test_plain_papermill_execute_falls_back_to_this_python_too(tmp_path):
+    import nbformat
+
+    from ivp.pipeline import execute
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "ivp-nergens", "display_name": "x",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("parameters = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")]
+    nbformat.write(nb, str(tmp_path / "in.ipynb"))
+    assert execute(tmp_path / "in.ipynb", tmp_path / "out.ipynb", {}, kernel="ivp-nergens") is None
+    executed = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == sys.executable
+    assert executed.metadata.kernelspec.name == "ivp-nergens"
+
+
 # ---------------------------------------------------------------- a fresh environment, no make
 
 def _clean_env(tmp_path: Path) -> dict:
