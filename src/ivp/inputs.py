@@ -97,6 +97,7 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
                                          "tekst in UTF-8 of Windows-1252")]) from None
 
 
+HEADER_SCAN = 1 << 20  # characters of the header record looked at for the separator
 # The separators a CSV file may use, in order of preference on a tie, with their names in messages and log.
 SEPARATORS = {",": "komma", ";": "puntkomma", "\t": "tab"}
 
@@ -118,7 +119,8 @@ def _header_counts(text: str) -> tuple[dict[str, int], str, int]:
         start = end + 1
     counts = dict.fromkeys(SEPARATORS, 0)
     quoted, i = False, start
-    while i < len(text):
+    end = min(len(text), start + HEADER_SCAN)  # a quote never closed would otherwise scan the whole file
+    while i < end:
         char = text[i]
         if char == '"':
             quoted = not quoted  # a doubled "" inside quotes toggles twice: still quoted
