@@ -130,12 +130,15 @@ def run_stages(data: Path, processed: Path, out: Path, *, cohorts=(), peiljaren=
     return run_pipeline(config, progress=lines.append), lines
 
 
-def papermill_notebook(notebook: Path, executed: Path, parameters: dict):
+def papermill_notebook(notebook: Path, executed: Path, parameters: dict, *, kernel: str = job.KERNEL):
     """One notebook through plain papermill in a kernel of its own, as a researcher runs it on its own (the
-    oracle that the shared-kernel runner is compared with); raises papermill's execution error."""
+    oracle that the shared-kernel runner is compared with); an unregistered ``kernel`` is this Python
+    (``ivp.kernels.resolve_kernel``, as in the runner). Raises papermill's execution error."""
     import papermill as pm
+
+    from ivp.kernels import resolve_kernel
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     return pm.execute_notebook(str(Path(notebook).resolve()), str(executed), parameters=parameters,
-                               kernel_name=job.KERNEL, cwd=str(Path(notebook).resolve().parent),
-                               progress_bar=False, log_output=False)
+                               kernel_name=kernel, cwd=str(Path(notebook).resolve().parent),
+                               progress_bar=False, log_output=False, **resolve_kernel(kernel).papermill_kwargs())

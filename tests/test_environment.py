@@ -155,3 +155,61 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = ROOT / "README.md"
     if readme.exists():
         assert "make test" in readme.read_text(encoding="utf-8")
+
+
+# --- what ivp run imports is installed by both routes -----------------------------------------------------
+
+def _third_party_imports() -> set[str]:
+    """Top-level modules that src/ivp imports (anywhere, also inside functions), minus stdlib and ivp."""
+    import ast
+    import sys
+
+    modules = set()
+    for path in (ROOT / "src" / "ivp").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return {m for m in modules if m not in sys.stdlib_module_names and m not in ("ivp", "__future__")}
+
+
+def _installed_closure(names) -> set[str]:
+    """``names`` and every distribution they require (installed, markers of this platform, no extras)."""
+    from importlib import metadata
+
+    seen, todo = set(), [canonicalize_name(n) for n in names]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in metadata.requires(name) or []:
+            req = Requirement(line)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(req.name))
+    return seen
+
+
+def test_every_module_ivp_imports_comes_with_a_runtime_dependency():
+    """A plain ``pip install -e .`` or ``conda env create -f environment.yml`` (same list, checked above)
+    brings every module that ``ivp run`` imports -- ipykernel and jupyter_client for the kernel included --
+    without the test extra and without make."""
+    from importlib import metadata
+
+    provided = metadata.packages_distributions()
+    needed = _installed_closure(pyproject_dependencies())
+    imports = _third_party_imports()
+    assert {"ipykernel", "jupyter_client", "papermill"} <= imports  # what the runner needs for its kernels
+    missing = {m: provided.get(m) for m in imports
+               if not {canonicalize_name(d) for d in provided.get(m, [])} & needed}
+    assert missing == {}, "imported by src/ivp but not installed by the runtime dependencies"
+    assert "ipykernel" in pyproject_dependencies() and "ipykernel" in conda_dependencies()
+
+
+def test_the_import_check_notices_a_module_only_the_test_extra_brings():
+    from importlib import metadata
+
+    provided = metadata.packages_distributions()
+    needed = _installed_closure(pyproject_dependencies())
+    assert not {canonicalize_name(d) for d in provided["hypothesis"]} & needed

@@ -40,6 +40,56 @@ def test_reads_semicolon_separated_and_logs_the_separator(tmp_path):
     assert [n["nieuw"] for n in raw.notes] == ["utf-8, scheidingsteken ';'"] * 2
 
 
+def test_tab_separated_pair_cleans_to_the_same_tables_as_the_comma_one_and_logs_the_separator(tmp_path):
+    tab = read_input(write_input(tmp_path / "tab", sep="\t"))
+    assert _cell(tab.plans, "participatievormen") == "enquete;wijkraad"  # a ';' in a tab file is text
+    assert [(n["bestand"], n["nieuw"], n["reden"]) for n in tab.notes] == [
+        (name, "utf-8, scheidingsteken tab", "bestand gelezen als tab-gescheiden tekstexport")
+        for name in ("plans.csv", "speerpunten.csv")]
+    from_tab, from_comma = clean(tab), clean(read_input(write_input(tmp_path / "comma")))
+    assert from_tab.plans.equals(from_comma.plans)
+    assert from_tab.speerpunten.equals(from_comma.speerpunten)
+    assert [e for e in from_tab.log.to_dict("records") if e["nieuw"] == "utf-8, scheidingsteken tab"] != []
+
+
+def test_tab_inside_a_quoted_field_of_a_comma_file_is_read_as_comma(tmp_path):
+    folder = write_input(tmp_path)
+    lines = (folder / "plans.csv").read_text().splitlines()
+    tabs = "\t".join(["Plan", "met", "veel", "tabs", "in", "de", "titel", "uit", "een", "tekstverwerker", "x", "y"])
+    cells = lines[1].split(",")
+    cells[1] = f'"{tabs}"'  # more tabs than the header has commas
+    lines[1] = ",".join(cells)
+    (folder / "plans.csv").write_text("\n".join(lines) + "\n")
+    raw = read_input(folder)
+    assert _cell(raw.plans, "titel") == tabs
+    assert _cell(raw.plans, "gemeenten") == "Amsterdam"
+    assert raw.notes == []  # plain comma UTF-8: nothing to log
+
+
+def test_file_whose_separator_is_not_recognised_gets_one_problem_not_missing_columns(tmp_path, capsys):
+    folder = write_input(tmp_path)
+    (folder / "plans.csv").write_text(csv_text(BASE_PLANS, sep="|"))
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row) == ("plans.csv", 1)
+    assert problem.value == "scheidingsteken niet herkend: 'plan_id|titel|gemeenten…'"
+    assert "geprobeerd: komma, puntkomma, tab" in problem.expected
+    from ivp.cli import main
+
+    assert main(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "1 probleem/problemen gevonden" in err
+    assert "ontbreekt" not in err and "een kolom" not in err  # no list of missing columns
+
+
+def test_unclosed_quote_in_a_tab_separated_file_names_the_tab(tmp_path):
+    folder = write_input(tmp_path, sep="\t")
+    with open(folder / "speerpunten.csv", "a") as f:
+        f.write('p1\t3\t"Open\tlokaal\tVWL\t\n')
+    (problem,) = problems_of(read_input, folder)
+    assert (problem.file, problem.row) == ("speerpunten.csv", 7)
+    assert problem.expected.startswith("velden gescheiden door tab;")
+
+
 def test_reads_utf8_with_bom_without_polluting_the_first_column_name(tmp_path):
     raw = read_input(write_input(tmp_path, ACCENTED, encoding="utf-8-sig"))
     assert raw.plans.columns[0] == "plan_id"
@@ -89,9 +139,24 @@ def test_binary_file_is_rejected_as_not_text(tmp_path):
     assert problem.file == "plans.csv" and "tekstbestand" in problem.expected
 
 
-@pytest.mark.parametrize("header, sep", [("a,b,c", ","), ("a;b;c", ";"), ("a;b,c;d", ";"), ("a", ",")])
-def test_separator_is_the_more_frequent_of_comma_and_semicolon_in_the_header(header, sep):
-    assert separator(header + "\n1,2;3\n") == sep
+@pytest.mark.parametrize("header, sep", [("a,b,c", ","), ("a;b;c", ";"), ("a;b,c;d", ";"), ("a\tb\tc", "\t"),
+                                         ("a,b\tc\td", "\t"), ("a,b;c", ","), ("a;b\tc", ";"),
+                                         ('"a\tb\tc",d', ","), ('"a;b;c"\td', "\t")])
+def test_separator_is_the_most_frequent_of_comma_semicolon_and_tab_outside_quotes_in_the_header(header, sep):
+    assert separator(header + "\n1,2;3\t4\t5\t6\t7\n") == sep  # the data row does not count
+
+
+def test_separator_is_found_in_the_header_after_blank_lines():
+    assert separator("\n  \nplan_id\ttitel\np1\tx\n") == "\t"
+
+
+def test_header_without_any_separator_is_one_problem_naming_file_and_separators_tried():
+    (problem,) = problems_of(separator, "plan_id|titel|gemeenten\np1|x|Amsterdam\n", "plans.csv")
+    assert (problem.file, problem.row, problem.column) == ("plans.csv", 1, None)
+    assert problem.value == "scheidingsteken niet herkend: 'plan_id|titel|gemeenten'"
+    assert problem.expected == ("kolommen gescheiden door komma (,), puntkomma (;) of tab; geprobeerd: komma, "
+                                "puntkomma, tab, geen ervan staat in de kopregel (sla op als 'CSV' of "
+                                "'Tekst (tab-gescheiden)')")
 
 
 def test_blank_lines_are_skipped_but_row_numbers_stay_as_in_the_spreadsheet(tmp_path):

@@ -189,7 +189,7 @@ def _csv_bytes(rows: list[list[str]], sep: str, newline: str, encoding: str) -> 
 
 
 @_settings(max_examples=100)
-@given(plans=_table("plans"), speerpunten=_table("speerpunten"), sep=st.sampled_from([",", ";"]),
+@given(plans=_table("plans"), speerpunten=_table("speerpunten"), sep=st.sampled_from([",", ";", "\t"]),
        newline=st.sampled_from(["\n", "\r\n"]), encoding=ENCODINGS, require_thema=st.booleans())
 def test_csv_with_hostile_cells_raises_only_invalid_input(plans, speerpunten, sep, newline, encoding,
                                                           require_thema):
@@ -197,6 +197,39 @@ def test_csv_with_hostile_cells_raises_only_invalid_input(plans, speerpunten, se
         folder = _write(Path(tmp), {"plans.csv": _csv_bytes(plans, sep, newline, encoding),
                                     "speerpunten.csv": _csv_bytes(speerpunten, sep, newline, encoding)})
         _outcome(folder, require_thema=require_thema)
+
+
+def _read_as(folder: Path, require_thema: bool):
+    """What reading and cleaning ``folder`` gives, comparable across separators: ("ok", plans, speerpunten,
+    log without the separator notes) or ("ongeldig", {(file, row, column, value)})."""
+    try:
+        cleaned = clean(read_input(folder), require_thema=require_thema)
+    except InvalidInput as exc:
+        return ("ongeldig", {(p.file, p.row, p.column, p.value) for p in exc.problems})
+    log = [{**entry, "rij": None if entry["rij"] != entry["rij"] or entry["rij"] is None else int(entry["rij"])}
+           for entry in cleaned.log.to_dict("records") if "scheidingsteken" not in str(entry["nieuw"])]
+    return ("ok", cleaned.plans, cleaned.speerpunten, log)
+
+
+@_settings(max_examples=25)
+@given(plans=_table("plans"), speerpunten=_table("speerpunten"), require_thema=st.booleans())
+def test_the_same_table_separated_by_comma_semicolon_or_tab_is_read_alike(plans, speerpunten, require_thema):
+    outcomes = {}
+    for sep in (",", ";", "\t"):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = _write(Path(tmp), {"plans.csv": _csv_bytes(plans, sep, "\n", "utf-8"),
+                                        "speerpunten.csv": _csv_bytes(speerpunten, sep, "\n", "utf-8")})
+            outcomes[sep] = _read_as(folder, require_thema)
+    comma = outcomes[","]
+    event(comma[0])
+    for sep in (";", "\t"):
+        other = outcomes[sep]
+        assert other[0] == comma[0], (sep, other, comma)
+        if comma[0] == "ongeldig":
+            assert other[1] == comma[1], sep
+        else:
+            assert other[1].equals(comma[1]) and other[2].equals(comma[2]), sep
+            assert other[3] == comma[3], sep
 
 
 # -- 4. workbooks with typed cells -------------------------------------------------------------------

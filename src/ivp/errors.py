@@ -92,4 +92,4 @@ class PipelineFailed(IvpError):
 
 
 class KernelError(IvpError, RuntimeError):
-    """A Jupyter kernel that would not start, or died while running a notebook."""
+    """A kernel that could not be started, or code of the runner (not of a notebook) that failed in it."""

@@ -1,6 +1,6 @@
-"""Reading the raw input: a folder with ``plans.csv`` and ``speerpunten.csv`` (comma or semicolon,
-UTF-8, UTF-8 with BOM or Windows-1252 as Excel writes it) or one ``.xlsx`` with sheets ``plans`` and
-``speerpunten``. Everything is read as text; validation decides what it means."""
+"""Reading the raw input: a folder with ``plans.csv`` and ``speerpunten.csv`` (comma, semicolon or tab
+separated; UTF-8, UTF-8 with BOM or Windows-1252 as Excel writes it) or one ``.xlsx`` with sheets ``plans``
+and ``speerpunten``. Everything is read as text; validation decides what it means."""
 
 from __future__ import annotations
 
@@ -97,10 +97,59 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
                                          "tekst in UTF-8 of Windows-1252")]) from None
 
 
-def separator(text: str) -> str:
-    """``;`` when the header line has more semicolons than commas, else ``,``."""
-    header = text.split("\n", 1)[0]
-    return ";" if header.count(";") > header.count(",") else ","
+HEADER_SCAN = 1 << 20  # characters of the header record looked at for the separator
+# The separators a CSV file may use, in order of preference on a tie, with their names in messages and log.
+SEPARATORS = {",": "komma", ";": "puntkomma", "\t": "tab"}
+
+
+def separator_name(sep: str) -> str:
+    """How messages and the cleaning log name ``sep``: ``','``, ``';'``, or ``tab`` (a tab is invisible)."""
+    return "tab" if sep == "\t" else f"'{sep}'"
+
+
+def _header_counts(text: str) -> tuple[dict[str, int], str, int]:
+    """How often each of SEPARATORS occurs outside quotes in the header (the first record that is not
+    blank), that record as read (for messages) and the offset where it starts."""
+    start = 0
+    while True:  # blank lines before the header are skipped, as _frame skips them
+        end = text.find("\n", start)
+        line = text[start:] if end < 0 else text[start:end]
+        if line.strip() or end < 0:
+            break
+        start = end + 1
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted, i = False, start
+    end = min(len(text), start + HEADER_SCAN)  # a quote never closed would otherwise scan the whole file
+    while i < end:
+        char = text[i]
+        if char == '"':
+            quoted = not quoted  # a doubled "" inside quotes toggles twice: still quoted
+        elif not quoted and char in "\r\n":
+            break
+        elif not quoted and char in counts:
+            counts[char] += 1
+        i += 1
+    return counts, text[start:i], start
+
+
+def separator(text: str, file: str = "") -> str:
+    """The separator of CSV ``text``: whichever of comma, semicolon and tab occurs most often outside quotes
+    in the header line (on a tie: comma, then semicolon). A tab or semicolon inside a quoted field, or in a
+    data row, does not count.
+
+    Raises InvalidInput (one problem naming ``file`` and the separators tried) when the header contains none
+    of them, e.g. a file separated by ``|``: that is not a list of missing columns.
+    """
+    counts, header, start = _header_counts(text)
+    best = max(SEPARATORS, key=lambda sep: counts[sep])  # max keeps the first of equals: the preference order
+    if counts[best] == 0:
+        shown = header if len(header) <= 24 else header[:23] + "…"  # the problem table shows 60 characters
+        raise InvalidInput([InputProblem(
+            file, text[:start].count("\n") + 1, None, f"scheidingsteken niet herkend: {shown!r}",
+            f"kolommen gescheiden door komma (,), puntkomma (;) of tab; geprobeerd: "
+            f"{', '.join(SEPARATORS.values())}, geen ervan staat in de kopregel (sla op als 'CSV' of "
+            "'Tekst (tab-gescheiden)')")])
+    return best
 
 
 def _read_csv(file: Path) -> tuple[pd.DataFrame, list[dict]]:
@@ -113,12 +162,13 @@ def _read_csv(file: Path) -> tuple[pd.DataFrame, list[dict]]:
     text, encoding = decode(file.read_bytes(), name)
     if not text.strip():
         raise InvalidInput([InputProblem(name, None, None, "leeg bestand", "een kopregel met kolomnamen en gegevens")])
-    sep = separator(text)
+    sep = separator(text, name)
     rows = parse_csv(text, sep, name)
     notes = []
     if encoding != "utf-8" or sep != ",":
-        notes.append(log_entry(name, None, None, "", f"{encoding}, scheidingsteken '{sep}'",
-                           "bestand gelezen als Excel-export"))
+        notes.append(log_entry(name, None, None, "", f"{encoding}, scheidingsteken {separator_name(sep)}",
+                               "bestand gelezen als tab-gescheiden tekstexport" if sep == "\t"
+                               else "bestand gelezen als Excel-export"))
     return _frame(rows, name), notes
 
 
@@ -133,8 +183,8 @@ def parse_csv(text: str, sep: str, file: str) -> list[list[str]]:
             rows.append(row)
     except csv.Error as exc:
         raise InvalidInput([InputProblem(file, len(rows) + 1, None, f"CSV-fout: {exc}",
-                                         'velden gescheiden door \'' + sep + '\'; een veld dat met " begint, '
-                                         'eindigt ook met " (een " in het veld als "")')]) from None
+                                         f'velden gescheiden door {separator_name(sep)}; een veld dat met " '
+                                         'begint, eindigt ook met " (een " in het veld als "")')]) from None
     finally:
         csv.field_size_limit(limit)
     return rows

@@ -17,21 +17,38 @@ Third-party modules (pandas, numpy, matplotlib, seaborn, scipy, pyarrow) stay lo
 Kernels talk over IPC sockets (files in a private temporary folder), not TCP ports, so parallel kernels
 cannot race for a port. A kernel that dies while starting (seen under load as "Kernel died before replying
 to kernel_info") is started once more; a kernel that dies during a notebook is replaced before the next.
+
+Which kernel (``resolve_kernel``): the one registered under the run's kernel name (``ivp``, registered by
+``make``) when Jupyter finds it. When it is not registered -- a plain ``pip install`` or a conda environment,
+papermill's most reported failure (``NoSuchKernel``, papermill issues #251, #638, #761) -- the kernel is the
+Python that runs ``ivp`` itself: the kernel manager gets a kernel spec manager (``ThisPythonSpecs``) that
+answers the missing name with an in-memory spec ``sys.executable -m ipykernel_launcher -f {connection_file}``,
+built exactly as jupyter_client builds its own ``python3`` spec when no Python kernel is registered
+(``ipykernel.kernelspec.get_kernel_dict``). Nothing is written or registered, and the notebooks keep their
+``ivp`` kernel metadata for JupyterLab. A kernel named explicitly (``ivp run --kernel NAME``) is never
+replaced: when it does not exist the run is refused before any kernel starts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+from traitlets import Unicode, default
+
+from .errors import InputProblem, InvalidInput, KernelError
 
 ENGINE = "ivp-gedeelde-kernel"
 # Kernel log lines are noise on the console (cell errors reach us through papermill); the command history
@@ -74,8 +91,106 @@ _ivp_reset()
 """
 
 
-class KernelError(RuntimeError):
-    """A kernel that could not be started, or code of the runner (not of a notebook) that failed in it."""
+# ---------------------------------------------------------------- which kernel
+
+FALLBACK_DISPLAY_NAME = "Python (ivp)"
+
+
+def this_python_spec(name: str) -> KernelSpec:
+    """A kernel spec named ``name`` for the running interpreter: ``sys.executable -m ipykernel_launcher -f
+    {connection_file}``, as ipykernel itself writes it (and as jupyter_client serves its native ``python3``
+    kernel when none is registered). Raises ImportError when ipykernel is not installed here."""
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+    spec = get_kernel_dict()
+    spec["display_name"] = FALLBACK_DISPLAY_NAME
+    return KernelSpec(name=name, resource_dir=RESOURCES, **spec)
+
+
+class ThisPythonSpecs(KernelSpecManager):
+    """The kernel specs Jupyter finds, plus ``fallback_name`` answered by ``this_python_spec``: handed to the
+    kernel manager (its ``kernel_spec_manager``) when that name is not registered."""
+
+    fallback_name = Unicode()
+
+    def find_kernel_specs(self) -> dict[str, str]:
+        found = super().find_kernel_specs()
+        found.setdefault(self.fallback_name, this_python_spec(self.fallback_name).resource_dir)
+        return found
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        if kernel_name == self.fallback_name:
+            return this_python_spec(kernel_name)
+        return super().get_kernel_spec(kernel_name)
+
+
+@dataclass(frozen=True)
+class KernelChoice:
+    """The kernel a run uses: ``name`` as registered (``specs`` None), or -- when no kernel of that name is
+    registered -- ``name`` answered by ``specs`` (a ``ThisPythonSpecs``) with the running interpreter."""
+
+    name: str
+    specs: KernelSpecManager | None = None
+
+    @property
+    def fallback(self) -> bool:
+        return self.specs is not None
+
+    def notice(self) -> str | None:
+        """The progress line that says the fallback is used (None when the registered kernel is used)."""
+        if not self.fallback:
+            return None
+        return f"kernel '{self.name}' niet gevonden; ivp gebruikt de Python van deze omgeving ({sys.executable})"
+
+    def papermill_kwargs(self) -> dict:
+        """Extra arguments for ``papermill.execute_notebook`` (handed on to nbclient's ``NotebookClient``) that
+        make it start this kernel: for the fallback a kernel manager class whose spec manager is ``specs``."""
+        if not self.fallback:
+            return {}
+        specs = self.specs
+
+        class ThisPythonKernelManager(AsyncKernelManager):
+            @default("kernel_spec_manager")
+            def _default_specs(self):
+                return specs
+
+        return {"kernel_manager_class": ThisPythonKernelManager}
+
+
+def resolve_kernel(name: str, *, explicit: bool = False, specs: KernelSpecManager | None = None) -> KernelChoice:
+    """The kernel for a run that names kernel ``name``.
+
+    Args:
+        name: the kernel name (``ivp`` unless the user chose another).
+        explicit: True when the user named it (``--kernel``): then a missing kernel is refused instead of
+            replaced by the running interpreter.
+        specs: where to look (default: ``KernelSpecManager()``, i.e. JUPYTER_PATH, the user's and the
+            environment's kernel folders, as JupyterLab and papermill look).
+    Returns:
+        the registered kernel when ``specs`` finds ``name``; otherwise (not explicit) the fallback.
+    Raises:
+        InvalidInput (exit 2) naming ``--kernel``, the name and the kernels that do exist, when an explicitly
+        named kernel is not found; or naming the interpreter when the fallback is needed but ipykernel is
+        not installed in it.
+    """
+    specs = specs if specs is not None else KernelSpecManager()
+    try:
+        specs.get_kernel_spec(name)
+        return KernelChoice(name)
+    except NoSuchKernel:
+        pass
+    if explicit:
+        available = ", ".join(sorted(specs.find_kernel_specs())) or "geen"
+        raise InvalidInput([InputProblem(
+            "--kernel", None, None, f"{name} (niet gevonden)",
+            f"een geregistreerde kernel (gevonden: {available}; zie 'jupyter kernelspec list'), of laat --kernel "
+            "weg: dan gebruikt ivp de kernel 'ivp', of de Python van deze omgeving als die er niet is")])
+    if importlib.util.find_spec("ipykernel_launcher") is None:
+        raise InvalidInput([InputProblem(
+            "kernel", None, None, f"kernel '{name}' niet gevonden en ipykernel ontbreekt in {sys.executable}",
+            "ipykernel in deze omgeving (pip install ipykernel), of een geregistreerde kernel 'ivp'")])
+    return KernelChoice(name, ThisPythonSpecs(data_dir=specs.data_dir, kernel_dirs=list(specs.kernel_dirs),
+                                             ensure_native_kernel=specs.ensure_native_kernel, fallback_name=name))
 
 
 _papermill_lock = threading.Lock()
@@ -142,8 +257,9 @@ class Kernel:
     the middle of a cell, instead of waiting for its reply forever.
     """
 
-    def __init__(self, kernel_name: str, cwd: Path, sockets: Path):
+    def __init__(self, kernel_name: str, cwd: Path, sockets: Path, specs: KernelSpecManager | None = None):
         self.kernel_name = kernel_name
+        self.specs = specs  # None: Jupyter's own lookup; else where the name is found (ThisPythonSpecs)
         self.cwd = Path(cwd)
         self.sockets = Path(sockets)  # IPC socket path prefix, private to this kernel
         self.km: AsyncKernelManager | None = None
@@ -178,8 +294,9 @@ class Kernel:
 
     def _start_once(self) -> None:
         self.starts += 1
+        extra = {"kernel_spec_manager": self.specs} if self.specs is not None else {}
         self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=str(self.sockets),
-                                     connection_file=f"{self.sockets}-verbinding.json")
+                                     connection_file=f"{self.sockets}-verbinding.json", **extra)
         run_sync(self.km.start_kernel)(cwd=str(self.cwd), extra_arguments=KERNEL_ARGS)
         if self.killed.is_set():  # killed while the process was being made: it had no pid to kill yet
             self.kill()
@@ -250,17 +367,18 @@ class KernelPool:
     """``size`` worker threads, each owning one kernel for the whole run.
 
     ``submit(task)`` queues ``task(kernel)`` and returns a Future; a free worker runs it with its kernel.
+    ``specs`` (``KernelChoice.specs``) is where the kernel name is looked up when it is not registered.
     Kernels start as soon as the pool is made, so their start-up overlaps with whatever the caller does
     next. ``close()`` lets the workers finish their current task and shuts the kernels down;
     ``close(kill=True)`` (an interrupted run) stops the kernels at once.
     """
 
-    def __init__(self, size: int, *, kernel_name: str, cwd: Path):
+    def __init__(self, size: int, *, kernel_name: str, cwd: Path, specs: KernelSpecManager | None = None):
         self.size = max(1, int(size))
         self._tasks: queue.Queue = queue.Queue()
         self._folder = Path(tempfile.mkdtemp(prefix="ivp-k"))  # short: socket paths are limited to ~100 bytes
         os.chmod(self._folder, 0o700)
-        self.kernels = [Kernel(kernel_name, cwd, self._folder / f"k{i}") for i in range(self.size)]
+        self.kernels = [Kernel(kernel_name, cwd, self._folder / f"k{i}", specs) for i in range(self.size)]
         self._threads = [threading.Thread(target=self._work, args=(k,), name=f"ivp-kernel-{i}", daemon=True)
                          for i, k in enumerate(self.kernels)]
         self._closed = False

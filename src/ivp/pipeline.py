@@ -113,6 +113,7 @@ class RunConfig:
     n_bootstrap: int = jobdef.N_BOOTSTRAP
     notebooks: Path | None = None
     kernel: str = KERNEL
+    kernel_explicit: bool = False  # named by --kernel: refused when missing, not replaced by this Python
     force: bool = False  # rerun every stage, cached or not
     jobs: int | None = None  # jobs side by side; None: the number of CPUs
     autocode: bool = False  # code empty themes first (ivp codeer) and analyse its output
@@ -272,15 +273,19 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
 class _Kernels:
     """The run's kernel pool, made on first use (a run with everything cached starts no kernel)."""
 
-    def __init__(self, config: RunConfig, size: int):
+    def __init__(self, config: RunConfig, size: int, choice=None, progress=print):
         self.config, self.size, self.pool = config, max(1, size), None
+        self.choice, self.progress = choice, progress  # an ivp.kernels.KernelChoice (None: as registered)
         self.stop = threading.Event()  # set when the run is interrupted (jobs then keep no mislukt/ copy)
 
     def get(self):
         if self.pool is None:
             from .kernels import KernelPool
 
-            self.pool = KernelPool(self.size, kernel_name=self.config.kernel, cwd=self.config.notebook_folder())
+            if self.choice is not None and self.choice.notice():
+                self.progress(self.choice.notice())  # once per run: the pool is made once
+            self.pool = KernelPool(self.size, kernel_name=self.config.kernel, cwd=self.config.notebook_folder(),
+                                   specs=self.choice.specs if self.choice is not None else None)
         return self.pool
 
     def close(self, *, kill: bool = False) -> None:
@@ -373,11 +378,14 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     jobs = config.jobs_list()
     check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs],  # input never inside
                       [("--autocode", out / AUTOCODE_DIR)] if config.autocode else [])
+    from .kernels import resolve_kernel
+
+    choice = resolve_kernel(config.kernel, explicit=config.kernel_explicit)  # a missing --kernel: refused here
     n_workers = max(1, min(config.jobs or default_jobs(), len(jobs)))
     progress(f"ivp run: {len(jobs)} taken (peiljaar {', '.join(config.peiljaren)} × {', '.join(config.cohorts)}), "
              f"{n_workers} tegelijk" + (", --force" if config.force else ""))
     env = cache.environment(provenance.package_versions())
-    kernels = _Kernels(config, n_workers)
+    kernels = _Kernels(config, n_workers, choice, progress)
     try:
         data = autocode_stage(config, env, progress) if config.autocode else Path(config.data)
         codering = clean_stage(config, data, env, kernels, progress)
@@ -534,7 +542,9 @@ def run(args) -> int:
                        cohorts=args.cohort, peiljaren=args.peiljaar,
                        seed=args.seed, n_bootstrap=args.bootstrap,
                        notebooks=Path(args.notebooks) if args.notebooks else None,
-                       force=args.force, jobs=args.jobs, autocode=args.autocode)
+                       force=args.force, jobs=args.jobs, autocode=args.autocode,
+                       kernel=getattr(args, "kernel", None) or KERNEL,
+                       kernel_explicit=getattr(args, "kernel", None) is not None)
 
     def progress(line: str) -> None:
         print(line, flush=True)
@@ -594,6 +604,9 @@ def add_run_parser(sub) -> None:
                    help="voer alles opnieuw uit, ook wat sinds de vorige run niet veranderd is")
     p.add_argument("--jobs", type=_arg(_check_jobs), default=None, metavar="N",
                    help="aantal taken tegelijk, elk met een eigen kernel (standaard het aantal processoren)")
+    p.add_argument("--kernel", default=None, metavar="NAAM",
+                   help=f"Jupyter-kernel voor de notebooks (standaard '{KERNEL}'; is die niet geregistreerd, dan "
+                        "de Python van deze omgeving); een genoemde kernel die niet bestaat wordt geweigerd")
     p.add_argument("--autocode", action="store_true",
                    help="codeer eerst speerpunten zonder thema automatisch (zoals 'ivp codeer'; uitvoer in "
                         f"<out>/{AUTOCODE_DIR}/) en analyseer die")
