@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from . import figures
 from .analysis import SMALL_N
+from .formats import _missing, count, interval, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
 from .reference import codebook, theme_table
 from .synth import SYNTHETIC
 
@@ -51,35 +51,6 @@ class Html(str):
 def esc(value) -> str:
     """``value`` as text that is safe inside HTML elements and attribute values."""
     return html.escape("" if value is None else str(value), quote=True)
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def number(x, digits: int = 1) -> str:
-    """Dutch notation: ``1234.56`` with digits=1 -> ``"1.234,6"``; missing -> ``"–"``."""
-    if _missing(x):
-        return "–"
-    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def pct(share, digits: int = 1) -> str:
-    """A fraction as a Dutch percentage: ``0.4213`` -> ``"42,1%"``; missing -> ``"–"``."""
-    return "–" if _missing(share) else f"{number(share * 100, digits)}%"
-
-
-def interval(ci, digits: int = 1) -> str:
-    """``[0.35, 0.5]`` -> ``"35,0–50,0%"``; missing -> ``"–"``."""
-    if not ci or any(_missing(c) for c in ci):
-        return "–"
-    return f"{number(ci[0] * 100, digits)}–{number(ci[1] * 100, digits)}%"
-
-
-def share_with_ci(share, ci, digits: int = 1) -> str:
-    """``"42,1% (95%-BI 35,0–50,0%)"``; without an interval just the share."""
-    text = pct(share, digits)
-    return text if interval(ci) == "–" else f"{text} (95%-BI {interval(ci, digits)})"
 
 
 def is_indicatief(results: dict, figure: str | None = None) -> bool:
@@ -288,11 +259,6 @@ def synthetic_warning(results: dict) -> str:
 
 def _category(results: dict, label: str) -> dict:
     return (results.get("categories") or {}).get(label) or {}
-
-
-def count(n, singular: str, plural: str) -> str:
-    """``"1 plan"``, ``"3 plannen"``: a count with the Dutch noun in the right number."""
-    return f"{n} {singular if n == 1 else plural}"
 
 
 def largest_category_sentence(results: dict) -> str:
