@@ -2,9 +2,9 @@
 run an index page.
 
 nbconvert's default template loads require.js and MathJax from a CDN; the report template
-(``templates/ivp_rapport``) keeps nbconvert's cell rendering but writes a page head of its own with an
-inline stylesheet and no script at all. Figures are embedded by the report blocks (``ivp.report``). The index
-page is ``templates/overzicht.html.j2`` on the page template ``templates/pagina.html.j2``."""
+(``templates/ivp_rapport``) keeps nbconvert's cell rendering but puts it in the page of ``templates/pagina.html.j2``
+(a head with an inline stylesheet and no script at all), the page the index (``templates/overzicht.html.j2``,
+rendered by ``ivp.templating``) uses too. Figures are embedded by the report blocks (``ivp.report``)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,10 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 
 from . import report, templating
 from .atomic import write_text
+from .templating import TEMPLATES, stylesheet
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "ivp_rapport"
 HIDDEN_TAGS = ("parameters", "injected-parameters", "notitie")
-
-
-def stylesheet() -> str:
-    """The report stylesheet (inline CSS, no external references)."""
-    return (TEMPLATES / TEMPLATE / "ivp.css").read_text(encoding="utf-8")
 
 
 def report_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -54,7 +49,8 @@ def exporter() -> HTMLExporter:
     """HTMLExporter with the report template: no code, no prompts, no anchor links."""
     exp = HTMLExporter(
         template_name=TEMPLATE,
-        extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_basedirs=[str(TEMPLATES)],  # finds ivp_rapport/
+        extra_template_paths=[str(TEMPLATES)],  # finds pagina.html.j2, the page the index uses too
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

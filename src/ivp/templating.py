@@ -48,3 +48,7 @@ def macro(name: str, template: str = PARTS):
     """Macro ``name`` of ``template`` as a Python callable that returns ``Markup``."""
     return getattr(environment().get_template(template).module, name)
 
+
+def stylesheet() -> Markup:
+    """The stylesheet of every page (inline CSS of our own, no external references)."""
+    return Markup((TEMPLATES / "ivp.css").read_text(encoding="utf-8"))
