@@ -456,13 +456,18 @@ def coding_text(results: dict, codering: dict | None) -> str:
     return templating.render("secties/codering.html.j2", codering=coding_data(results, codering))
 
 
+def methode_data(results: dict, prov: dict | None = None) -> dict:
+    """Data of ``methode.html.j2``: the cohort rule and interval text of the analyses (``results.methode``),
+    the small-numbers threshold and the origin of the codes (``coding_data`` of ``prov["codering"]``)."""
+    method = results.get("methode") or {}
+    return {"scope_rule": method.get("scope_rule", ""), "intervals": method.get("intervals", ""),
+            "small_n": method.get("small_n", SMALL_N), "codering": coding_data(results, (prov or {}).get("codering"))}
+
+
 def methode(results: dict, prov: dict | None = None) -> Html:
     """Section 7: how the sample was built, who coded the themes (``prov["codering"]``, see
     ``coding_text``), zekerheid, intervals, the cohort rule, the indicatief flag."""
-    method = results.get("methode") or {}
-    return _block("methode", scope_rule=method.get("scope_rule", ""), intervals=method.get("intervals", ""),
-                  small_n=method.get("small_n", SMALL_N),
-                  codering=coding_data(results, (prov or {}).get("codering")))
+    return _block("methode", **methode_data(results, prov))
 
 
 def verantwoording_data(prov: dict) -> dict:
