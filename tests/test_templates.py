@@ -64,8 +64,8 @@ def full_results() -> dict:
     results["joint_plans"]["n_partners_unknown"] = 1
     results["national_priorities"].update(by_theme={"OND": 6}, by_niveau={
         "lokaal": {"n": 4, "share": 0.27, "n_priorities": 15}, "onbekend": {"n": 2, "share": 0.4, "n_priorities": 5}})
-    results["ccv2020"]["joint_plan_share"] = {"published": 0.25, "ours": 0.25, "ci95": [0.089, 0.532],
-                                              "inside": True, "interval": "wilson", "label": "aandeel gezamenlijke plannen"}
+    results["ccv2020"]["joint_plan_share"] = {"published": 0.25, "ours": 0.25, "ci95": [0.089, 0.532], "inside": True,
+                                              "interval": "wilson", "label": "aandeel gezamenlijke plannen"}
     return results
 
 
@@ -103,7 +103,8 @@ def test_hostile_text_in_every_data_field_of_a_section_is_shown_escaped(template
 
 
 def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
-    rows = [{"peiljaar": "2020", "cohort": "G40", "results": full_results(), "href": "2020/G40/rapport.html", "fout": None},
+    rows = [{"peiljaar": "2020", "cohort": "G40", "results": full_results(), "href": "2020/G40/rapport.html",
+             "fout": None},
             {"peiljaar": "2020", "cohort": "P10", "results": None, "href": None, "fout": "fout"},
             {"peiljaar": "2024", "cohort": "G4", "results": tiny_results(), "href": "x", "fout": "fout"}]
     html = templating.render("overzicht.html.j2", rijen=hostile(render.index_data(rows)),

@@ -8,25 +8,26 @@ from __future__ import annotations
 import math
 
 
-def _missing(x) -> bool:
+def missing(x) -> bool:
+    """True for None and NaN: a number the report shows as "–"."""
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def number(x, digits: int = 1) -> str:
     """Dutch notation: ``1234.56`` with digits=1 -> ``"1.234,6"``; missing -> ``"–"``."""
-    if _missing(x):
+    if missing(x):
         return "–"
     return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
 def pct(share, digits: int = 1) -> str:
     """A fraction as a Dutch percentage: ``0.4213`` -> ``"42,1%"``; missing -> ``"–"``."""
-    return "–" if _missing(share) else f"{number(share * 100, digits)}%"
+    return "–" if missing(share) else f"{number(share * 100, digits)}%"
 
 
 def interval(ci, digits: int = 1) -> str:
     """``[0.35, 0.5]`` -> ``"35,0–50,0%"``; missing -> ``"–"``."""
-    if not ci or any(_missing(c) for c in ci):
+    if not ci or any(missing(c) for c in ci):
         return "–"
     return f"{number(ci[0] * 100, digits)}–{number(ci[1] * 100, digits)}%"
 

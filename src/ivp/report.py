@@ -13,7 +13,6 @@ autoescape on, so text from the data (plan titles, municipality names, speerpunt
 from __future__ import annotations
 
 import base64
-import math
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -22,7 +21,7 @@ from markupsafe import Markup
 
 from . import figures, templating
 from .analysis import SMALL_N
-from .formats import count, interval, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
+from .formats import count, interval, missing, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
 from .reference import codebook, theme_table
 from .synth import SYNTHETIC
 
@@ -44,10 +43,6 @@ def _block(template: str, **context) -> Html:
 
 
 # ---------------------------------------------------------------- small parts
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
 
 def is_indicatief(results: dict, figure: str | None = None) -> bool:
     """True when the job rests on fewer than 10 plans (flag ``indicatief``) or, for ``figure`` (a key
@@ -87,7 +82,7 @@ def _svg(fig) -> str:
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     """The rows of ``frame`` as dicts, with None where a value is missing (NaN)."""
-    return [{k: None if _missing(v) else v for k, v in row.items()} for row in frame.to_dict("records")]
+    return [{k: None if missing(v) else v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _empty(results: dict) -> bool:
@@ -264,7 +259,7 @@ def kernbevindingen(results: dict) -> Html:
 
 
 def _year(x) -> int | None:
-    return None if _missing(x) or pd.isna(x) else int(x)
+    return None if missing(x) or pd.isna(x) else int(x)
 
 
 def steekproef_data(results: dict, priorities: pd.DataFrame | None = None) -> dict:
@@ -279,7 +274,8 @@ def steekproef_data(results: dict, priorities: pd.DataFrame | None = None) -> di
               "eind": _year(p.get("periode_eind")), "zekerheid": p.get("zekerheid"),
               "speerpunten": by_plan.get(p.get("plan_id"), []), "n_speerpunten": p.get("n_speerpunten"),
               "bron_url": web_url(p.get("bron_url"))} for p in results.get("plans") or []]
-    niveau = [{"niveau": k, "n": v.get("n"), **share_of(v, "ci95_wilson")} for k, v in (results.get("niveau") or {}).items()]
+    niveau = [{"niveau": k, "n": v.get("n"), **share_of(v, "ci95_wilson")}
+              for k, v in (results.get("niveau") or {}).items()]
     return {
         "n_plans": results.get("n_plans", 0), "n_priorities": results.get("n_priorities", 0),
         "n_municipalities": results.get("n_municipalities", 0),
@@ -477,7 +473,8 @@ def verantwoording_data(prov: dict) -> dict:
     return {"commit": git.get("commit"), "dirty": git.get("dirty"),
             "versies": [[k, v] for k, v in (prov.get("versies") or {}).items()],
             "bestanden": [{"soort": kind, "naam": name, "sha256": digest}
-                          for kind, entries in (prov.get("bestanden") or {}).items() for name, digest in entries.items()],
+                          for kind, entries in (prov.get("bestanden") or {}).items()
+                          for name, digest in entries.items()],
             "parameters": [[k, v] for k, v in (prov.get("parameters") or {}).items()],
             "uitgevoerd_op": prov.get("uitgevoerd_op", "onbekend")}
 

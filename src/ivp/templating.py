@@ -5,7 +5,8 @@ use, ``secties/`` holds one template per report section and the shared parts in 
 Python supplies plain data (dicts, lists, numbers). Autoescaping is on for every template, so text from the
 data is escaped unless it is ``Markup`` made by a template (a badge, a link) or by our own code (figures);
 a missing variable is an error (``StrictUndefined``), not an empty string. The Dutch number formats of
-``ivp.formats`` are filters: ``{{ aandeel | pct }}``, ``{{ ci | interval }}``, ``{{ n | count('plan', 'plannen') }}``; ``SMALL_N`` is a global.
+``ivp.formats`` are filters: ``{{ aandeel | pct }}``, ``{{ ci | interval }}``,
+``{{ n | count('plan', 'plannen') }}``; ``SMALL_N`` is a global.
 """
 
 from __future__ import annotations
