@@ -19,10 +19,10 @@ from urllib.parse import urlparse
 import pandas as pd
 from markupsafe import Markup
 
-from . import figures, templating
+from . import figures, maps, templating
 from .analysis import SMALL_N
 from .formats import count, interval, missing, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
-from .reference import codebook, theme_table
+from .reference import COHORTS, codebook, cohort_codes, theme_table
 from .synth import SYNTHETIC
 
 VWL = "Veilige woon- en leefomgeving"
@@ -286,7 +286,47 @@ def steekproef_data(results: dict, priorities: pd.DataFrame | None = None) -> di
         "n_plans_without_priorities": sample.get("n_plans_without_priorities"),
         "zekerheid": [[k, v] for k, v in sorted((sample.get("zekerheid") or {}).items())],
         "niveau": niveau, "plans": plans, "indicatief": _indicatief(results, "sample", "niveau"),
+        "dekking": representativeness_data(results),
     }
+
+
+def _population(results: dict) -> tuple[list[str] | None, str]:
+    """The municipalities a job speaks for and their Dutch name: a cohort's members, or all of them."""
+    cohort = results.get("cohort")
+    if cohort in (None, "nationaal"):
+        return None, "alle gemeenten"
+    return sorted(cohort_codes(cohort)), ("de overige gemeenten" if cohort == "overig" else f"de {cohort}")
+
+
+def _map(drawn) -> dict:
+    fig, alt, caption = drawn
+    return {"svg": _svg(fig), "alt": alt, "caption": caption}
+
+
+def representativeness_data(results: dict) -> dict:
+    """Data of the coverage part of ``steekproef.html.j2``: the representativeness tables (rows of
+    ``[group, municipalities, covered, coverage]``, ``totaal`` last), the reason size classes are missing, and
+    the coverage map (covered municipalities, joint plans outlined)."""
+    rep = results.get("representativeness") or {}
+
+    def rows(table: dict) -> list[list]:
+        rank = {c: i for i, c in enumerate(COHORTS)}  # cohorts in their usual order, other groups largest first
+        order = sorted((k for k in table if k != "totaal"), key=lambda k: (rank.get(k, len(rank)),
+                                                                           -table[k]["n_gemeenten"], k))
+        return [[k, table[k]["n_gemeenten"], table[k]["n_gedekt"], pct(table[k]["dekking"])]
+                for k in [*order, *(["totaal"] if "totaal" in table else [])]]
+
+    population, label = _population(results)
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    groups = (results.get("joint_plans") or {}).get("groups") or {}
+    links = pd.DataFrame([(plan, code) for plan, codes in groups.items() for code in codes],
+                         columns=["plan_id", "code"])
+    peiljaar = results.get("peiljaar")
+    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
+    return {"tables": {name: rows(rep[name]) for name in ("cohort", "provincie", "veiligheidsregio") if name in rep},
+            "grootteklassen": rep.get("grootteklassen"),
+            "kaart": _map(maps.coverage_map(covered, population=population, joint_groups=links,
+                                            population_label=label, scope_label=scope))}
 
 
 def steekproef(results: dict, priorities: pd.DataFrame | None = None) -> Html:
@@ -361,11 +401,61 @@ def samenwerking_data(results: dict) -> dict:
         "forms": [{"vorm": k, "n": v} for k, v in forms],
         "indicatief": _indicatief(results, "joint_plans", "joint_plans.sizes", "participation",
                                   "participation.among_known", "participation.forms"),
+        "gemeenten": municipality_data(results),
     }
 
 
+def municipality_data(results: dict) -> dict:
+    """Data of the municipality-level part of ``samenwerking.html.j2``: joint plans within and across
+    safety regions and police units, shares of covered municipalities with a speerpunt per category and
+    on ondermijning (weighted beside unweighted nationally), and nationally two maps of such a property."""
+    regions = (results.get("joint_plans") or {}).get("regions") or {}
+    mun = results.get("municipalities") or {}
+    weighted = mun.get("weighted") or {}
+
+    def row(label: str, entry: dict, weighted_entry: dict | None) -> list:
+        cells = [label, f"{entry.get('n_with')} van {entry.get('n')}", share_with_ci(entry.get("share_with"),
+                                                                                     entry.get("ci95"))]
+        if weighted:
+            cells.append(share_with_ci((weighted_entry or {}).get("share_with"), (weighted_entry or {}).get("ci95")))
+        return cells
+
+    rows = [row(f"speerpunt op {label.lower()}", entry, (weighted.get("categories") or {}).get(label))
+            for label, entry in (mun.get("categories") or {}).items()]
+    rows.insert(0, row("speerpunt op ondermijning (thema OND)", (mun.get("themes") or {}).get("OND") or {},
+                       (weighted.get("themes") or {}).get("OND")))
+    rows.append(row("in een gezamenlijk plan", mun.get("joint_share") or {}, weighted.get("joint_share")))
+    rows.append(row("plan met inbreng van inwoners (ten minste)", mun.get("participation_at_least") or {},
+                    weighted.get("participation_at_least")))
+    kaarten = []
+    codes_with = mun.get("codes_with") or {}
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    peiljaar = results.get("peiljaar")
+    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
+    for kind, key, label in (("themes", "OND", "een speerpunt op ondermijning"),
+                             ("categories", "Veilige woon- en leefomgeving",
+                              "een speerpunt op veilige woon- en leefomgeving")):
+        codes = (codes_with.get(kind) or {}).get(key)
+        if codes is not None:
+            kaarten.append(_map(maps.property_map(codes, covered, property_label=label, scope_label=scope)))
+    levels = [(name, regions[key]) for key, name in (("veiligheidsregio", "één veiligheidsregio"),
+                                                    ("regionale_eenheid", "één politie-eenheid"))
+              if key in regions]
+    return {"n": mun.get("n", 0), "n_clusters": mun.get("n_clusters", 0), "rows": rows, "weighted": bool(weighted),
+            "strata_without_coverage": weighted.get("strata_without_coverage") or [],
+            "weighted_note": weighted.get("toelichting"), "method_note": mun.get("methode_toelichting"),
+            "indicatief": bool(mun.get("indicatief")), "kaarten": kaarten,
+            "regions": {"n_joint": regions.get("n_joint", 0), "n_assessable": regions.get("n_assessable", 0),
+                        "n_partners_unknown": regions.get("n_partners_unknown", 0),
+                        "levels": [{"name": name, "within": lv.get("within", 0), "across": lv.get("across", 0),
+                                    "crossing": [f"{c.get('titel') or c.get('plan_id')} ({', '.join(c.get('regions') or [])})"
+                                                 for c in lv.get("crossing") or []]} for name, lv in levels],
+                        "basisteam": regions.get("basisteam")}}
+
+
 def samenwerking(results: dict) -> Html:
-    """Section 4: joint plans and their size; citizen participation stated as 'at least'."""
+    """Section 4: joint plans and their size, and by safety region and police unit; citizen participation
+    stated as 'at least'; the municipality-level figures (weighted nationally) with maps."""
     if _empty(results):
         return _no_plans("samenwerking")
     return _block("samenwerking", **samenwerking_data(results))

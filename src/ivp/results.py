@@ -216,9 +216,20 @@ def cooperation_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     """What notebook 03 writes: the job, ``joint_plans`` (with ``regions``: within one veiligheidsregio or
     police unit, or across), ``participation`` and the municipality-level figures ``municipalities``."""
     regions = joint_plan_region_summary(joint_plan_regions(scope.plans, scope.gemeenten))
-    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap), "joint_plans": {**joint_plans(scope), "regions": regions},
+    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap),
+            "joint_plans": {**joint_plans(scope), "regions": regions, "groups": joint_plan_groups(scope)},
             "participation": participation(scope),
             "municipalities": municipality_part(scope, seed=seed, n_bootstrap=n_bootstrap)}
+
+
+def joint_plan_groups(scope: Scope) -> dict[str, list[str]]:
+    """The joint plans in scope and the 2020 codes of their municipalities (for the coverage map)."""
+    joint = set(scope.plans.loc[scope.plans["gezamenlijk"].fillna(False).astype(bool), "plan_id"])
+    links = scope.gemeenten.loc[scope.gemeenten["plan_id"].isin(joint) & scope.gemeenten["code"].notna()]
+    return {str(plan): sorted(set(group["code"])) for plan, group in links.groupby("plan_id", sort=True)}
+
+
+MAPPED = {"themes": ("OND",), "categories": ("Veilige woon- en leefomgeving",)}  # national property maps
 
 
 def _population(scope: Scope) -> list[str] | None:
@@ -236,6 +247,9 @@ def municipality_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     figures = municipality_shares(properties, seed=seed, n_resamples=n_bootstrap)
     if scope.cohort == "nationaal":
         figures["weighted"] = weighted_municipality_shares(properties, seed=seed, n_resamples=n_bootstrap)
+        prefix = {"themes": "thema_", "categories": "categorie_"}
+        figures["codes_with"] = {kind: {key: sorted(properties.index[properties[prefix[kind] + key]])
+                                        for key in keys} for kind, keys in MAPPED.items()}
     return figures
 
 
