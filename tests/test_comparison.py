@@ -339,13 +339,17 @@ def test_paired_counts_by_hand(scopes):
 def test_paired_sentences_are_dutch_and_state_the_counts(scopes):
     view = paired_view(*scopes)
     assert view["properties"]["thema_OND"]["sentence"] == (
-        "Van de 4 gemeenten met een plan in zowel peiljaar 2020 als 2024 had 3 in beide een speerpunt op "
-        "ondermijning; 1 kreeg er een bij, 0 verloor het en 0 had het in geen van beide (exacte McNemar-toets: "
+        "Van de 4 gemeenten met een plan in zowel peiljaar 2020 als 2024 hadden er 3 in beide een speerpunt op "
+        "ondermijning; 1 kreeg er een bij, 0 verloren het en 0 hadden het in geen van beide (exacte McNemar-toets: "
         "p = 1,000).")
+    assert view["properties"][f"categorie_{VWL}"]["sentence"].startswith(
+        "Van de 4 gemeenten met een plan in zowel peiljaar 2020 als 2024 hadden er 3 in beide een speerpunt in de "
+        "categorie veilige woon- en leefomgeving; 0 kregen er een bij, 1 verloor het en 0 hadden het")
+    assert view["properties"][f"categorie_{VWL}"]["label"] == "veilige woon- en leefomgeving"
     assert view["joint"]["sentence"] == (
-        "Van de 4 gemeenten met een plan in zowel peiljaar 2020 als 2024 ging 2 van een eigen naar een gezamenlijk "
-        "plan en 0 van een gezamenlijk naar een eigen plan; 2 bleef in een gezamenlijk plan en 0 hield een eigen "
-        "plan (exacte McNemar-toets: p = 0,500).")
+        "Van de 4 gemeenten met een plan in zowel peiljaar 2020 als 2024 gingen er 2 van een eigen naar een "
+        "gezamenlijk plan en 0 van een gezamenlijk naar een eigen plan; 2 bleven in een gezamenlijk plan en 0 "
+        "hielden een eigen plan (exacte McNemar-toets: p = 0,500).")
     assert "de p-waarde is daardoor aan de lage kant" in view["toelichting"]
 
 

@@ -372,14 +372,21 @@ def p_text(p) -> str:
     return "p < 0,001" if p < 0.001 else f"p = {number(p, 3)}"
 
 
-def _property_label(column: str) -> str:
+def _property_label(column: str) -> tuple[str, str]:
+    """(label, phrase) of a property column: ``thema_OND`` -> ("ondermijning", "op ondermijning")."""
     if column.startswith(THEME_PREFIX):
-        code = column[len(THEME_PREFIX):]
-        labels = {t["code"]: t["label_nl"] for t in codebook()["themes"]}
-        return labels[code].lower()
+        labels = {t["code"]: t["label_nl"].lower() for t in codebook()["themes"]}
+        label = labels[column[len(THEME_PREFIX):]]
+        return label, f"op {label}"
     if column.startswith(CATEGORY_PREFIX):
-        return "de categorie " + column[len(CATEGORY_PREFIX):].lower()
+        label = column[len(CATEGORY_PREFIX):].lower()
+        return label, f"in de categorie {label}"
     raise ValueError(f"eigenschap {column!r}: verwacht {THEME_PREFIX}<CODE> of {CATEGORY_PREFIX}<categorie>")
+
+
+def _verb(n: int, singular: str, plural: str) -> str:
+    """The Dutch verb form for ``n`` municipalities: ``_verb(1, "kreeg", "kregen")`` -> ``"kreeg"``."""
+    return singular if n == 1 else plural
 
 
 def paired_view(before: Scope, after: Scope, properties=PAIRED_PROPERTIES, *, rollup: str | None = None) -> dict:
@@ -407,21 +414,23 @@ def paired_view(before: Scope, after: Scope, properties=PAIRED_PROPERTIES, *, ro
               f"als {after.peiljaar}")
     out = {}
     for column in properties:
-        label = _property_label(column)
-        counts = transition_counts(tables[0][column], tables[1][column])
-        p = mcnemar_exact(counts["gained"], counts["lost"])
-        sentence = (f"{prefix} had {counts['kept']} in beide een speerpunt op {label}; "
-                    f"{counts['gained']} kreeg er een bij, {counts['lost']} verloor het en {counts['neither']} "
-                    f"had het in geen van beide ({PAIRED_TEST_SHORT}: {p_text(p)}).")
-        out[column] = {"label": label, **counts, "p_value": p, "sentence": sentence}
+        label, phrase = _property_label(column)
+        c = transition_counts(tables[0][column], tables[1][column])
+        p = mcnemar_exact(c["gained"], c["lost"])
+        sentence = (f"{prefix} {_verb(c['kept'], 'had', 'hadden')} er {c['kept']} in beide een speerpunt {phrase}; "
+                    f"{c['gained']} {_verb(c['gained'], 'kreeg', 'kregen')} er een bij, {c['lost']} "
+                    f"{_verb(c['lost'], 'verloor', 'verloren')} het en {c['neither']} "
+                    f"{_verb(c['neither'], 'had', 'hadden')} het in geen van beide ({PAIRED_TEST_SHORT}: {p_text(p)}).")
+        out[column] = {"label": label, **c, "p_value": p, "sentence": sentence}
     joint = transition_counts(tables[0][JOINT], tables[1][JOINT])
     p = mcnemar_exact(joint["gained"], joint["lost"])
     joint_out = {"stayed_own": joint["neither"], "own_to_joint": joint["gained"], "joint_to_own": joint["lost"],
                  "stayed_joint": joint["kept"], "p_value": p}
     joint_out["sentence"] = (
-        f"{prefix} ging {joint['gained']} van een eigen naar een gezamenlijk plan en {joint['lost']} van een "
-        f"gezamenlijk naar een eigen plan; {joint['kept']} bleef in een gezamenlijk plan en {joint['neither']} "
-        f"hield een eigen plan ({PAIRED_TEST_SHORT}: {p_text(p)}).")
+        f"{prefix} {_verb(joint['gained'], 'ging', 'gingen')} er {joint['gained']} van een eigen naar een "
+        f"gezamenlijk plan en {joint['lost']} van een gezamenlijk naar een eigen plan; {joint['kept']} "
+        f"{_verb(joint['kept'], 'bleef', 'bleven')} in een gezamenlijk plan en {joint['neither']} "
+        f"{_verb(joint['neither'], 'hield', 'hielden')} een eigen plan ({PAIRED_TEST_SHORT}: {p_text(p)}).")
     return {"peiljaren": [before.peiljaar, after.peiljaar], "cohort": before.cohort, "n_municipalities": n,
             "municipality_codes": both, "properties": out, "joint": joint_out, "test": PAIRED_TEST,
             "toelichting": PAIRED_NOTE, "indicatief": n < SMALL_N}
