@@ -18,10 +18,7 @@ speerpunten on the agenda is ``analysis.national_priorities(scope, themes=agenda
 
 from __future__ import annotations
 
-import copy
-from functools import lru_cache
-
-from .datafile import EntryProblems, is_http_url, is_year, read_entries
+from .datafile import EntryProblems, is_http_url, is_year, read_entries, with_cached_default
 from .job import peiljaar_year
 from .reference import theme_codes
 
@@ -38,6 +35,7 @@ NO_AGENDA_ALL_YEARS_TEXT = (
 )
 
 
+@with_cached_default
 def load_agendas(path=None) -> list[dict]:
     """The agendas of ``path`` (default: the package's ``data/agendas.yaml``), validated, in file order.
 
@@ -47,24 +45,10 @@ def load_agendas(path=None) -> list[dict]:
         overlaps another agenda's, a theme that is not a codebook code or has no note, a url that is not
         http(s), a duplicate id.
     """
-    if path is None:
-        return copy.deepcopy(list(_default_agendas()))
-    return _load(path)
-
-
-@lru_cache(maxsize=1)
-def _default_agendas() -> tuple[dict, ...]:
-    return tuple(_load(None))
-
-
-def _load(path) -> list[dict]:
     name, entries = read_entries(path, FILE, "agendas")
-    problems = EntryProblems(name)
-    problems.unique_ids(entries)
+    problems = EntryProblems(name, REQUIRED)
     agendas = []
-    for position, entry in enumerate(entries, start=1):
-        if not problems.required(position, entry, REQUIRED):
-            continue
+    for position, entry in problems.complete(entries):
         period = _period(problems, position, entry)
         themes, notes = _themes(problems, position, entry, "themes", entry["themes"], exclude=())
         priorities = entry["priorities"]

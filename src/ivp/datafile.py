@@ -7,6 +7,9 @@ Every problem names the file, the entry's position in its list (1-based, as ``ri
 
 from __future__ import annotations
 
+import copy
+import functools
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
@@ -41,8 +44,9 @@ def read_entries(path, default: str, key: str) -> tuple[str, list]:
 class EntryProblems:
     """Collects the problems of the entries of one file; ``raise_any`` raises them all at once."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, required_fields=()):
         self.file = file
+        self.required_fields = tuple(required_fields)
         self.problems: list[InputProblem] = []
 
     def add(self, position: int, entry, field: str, value, expected: str) -> None:
@@ -72,6 +76,14 @@ class EntryProblems:
                 self.add(position, entry, "id", ident, "een id dat geen andere vermelding heeft")
             seen.add(ident)
 
+    def complete(self, entries):
+        """Yield ``(position, entry)`` for every entry that has all of ``self.required_fields``, after
+        adding a problem for every duplicate id and every missing field."""
+        self.unique_ids(entries)
+        for position, entry in enumerate(entries, start=1):
+            if self.required(position, entry, self.required_fields):
+                yield position, entry
+
     def raise_any(self) -> None:
         if self.problems:
             raise InvalidInput(self.problems)
@@ -93,3 +105,15 @@ def is_http_url(value) -> bool:
         return False
     parsed = urlparse(value.strip())
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def with_cached_default(load):
+    """Decorator for ``load(path=None) -> list[dict]``: the default file (``path`` None) is read and
+    validated once; every call returns a deep copy, so a caller cannot change what the next one gets."""
+    default = lru_cache(maxsize=1)(lambda: tuple(load(None)))
+
+    @functools.wraps(load)
+    def loader(path=None) -> list[dict]:
+        return copy.deepcopy(list(default())) if path is None else load(path)
+
+    return loader

@@ -12,11 +12,8 @@ such job (or no measure, or a key the job lacks): ``ours`` is None.
 
 from __future__ import annotations
 
-import copy
-from functools import lru_cache
-
 from .agenda import agenda_for
-from .datafile import EntryProblems, is_http_url, is_number, is_year, read_entries
+from .datafile import EntryProblems, is_http_url, is_number, is_year, read_entries, with_cached_default
 
 FILE = "gepubliceerd.yaml"
 BASES = ("speerpunten", "plannen", "gemeenten", "enquete_respondenten")
@@ -24,6 +21,7 @@ UNITS = ("aandeel", "aantal")
 REQUIRED = ("id", "source", "url", "year", "base", "published", "note")
 
 
+@with_cached_default
 def load_published(path=None) -> list[dict]:
     """The published figures of ``path`` (default: the package's ``data/gepubliceerd.yaml``), in file order.
 
@@ -38,24 +36,10 @@ def load_published(path=None) -> list[dict]:
         0..1, a negative count), a url that is not http(s), a year or peiljaar that is not a year, a path
         with an empty part, a duplicate id.
     """
-    if path is None:
-        return copy.deepcopy(list(_default()))
-    return _load(path)
-
-
-@lru_cache(maxsize=1)
-def _default() -> tuple[dict, ...]:
-    return tuple(_load(None))
-
-
-def _load(path) -> list[dict]:
     name, entries = read_entries(path, FILE, "figures")
-    problems = EntryProblems(name)
-    problems.unique_ids(entries)
+    problems = EntryProblems(name, REQUIRED)
     figures = []
-    for position, entry in enumerate(entries, start=1):
-        if not problems.required(position, entry, REQUIRED):
-            continue
+    for position, entry in problems.complete(entries):
         found = len(problems.problems)
         unit = entry.get("unit", "aandeel")
         checks = [
