@@ -131,7 +131,7 @@ def problems(path) -> str:
     with pytest.raises(InvalidInput) as info:
         load_agendas(path)
     for problem in info.value.problems:
-        assert problem.column in str(info.value) and problem.file in str(info.value)
+        assert (problem.column or "") in str(info.value) and problem.file in str(info.value)
     return "\n".join(str(p) for p in info.value.problems)
 
 
@@ -180,3 +180,10 @@ def test_a_file_without_a_list_of_agendas_says_what_it_expects(tmp_path):
     path = tmp_path / "agendas.yaml"
     path.write_text("agenda: []\n", encoding="utf-8")
     assert "een lijst van vermeldingen onder 'agendas'" in problems(path)
+
+
+def test_a_file_that_is_not_yaml_says_so(tmp_path):
+    path = tmp_path / "agendas.yaml"
+    path.write_text("agendas: [\n  - id: x\n", encoding="utf-8")
+    message = problems(path)
+    assert message.startswith("agendas.yaml: waarde ") and message.endswith("verwacht: geldige YAML")

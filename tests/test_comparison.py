@@ -42,6 +42,7 @@ from ivp.comparison import (
     point_difference,
     points,
     points_interval,
+    published_sentence,
     ranking_claim,
     ranking_verdict,
     transition_counts,
@@ -368,3 +369,30 @@ def test_transitions_and_the_exact_test_by_hand():
     assert mcnemar_exact(0, 0) is None
     assert p_text(None) == "geen toets (geen gemeente veranderde)"
     assert p_text(0.0004) == "p < 0,001" and p_text(np.float64(0.2265625)) == "p = 0,227"
+
+
+# --- published figures as sentences ---------------------------------------------------------------
+
+ROW = {"id": "x", "source": "CCV", "url": "https://example.org", "year": 2020, "base": "speerpunten",
+       "published": 0.42, "ours_measure": f"categories.{VWL}.share", "ours": 0.418, "ci95": [0.36, 0.47],
+       "inside": True, "note": "Zelfde grondslag.", "peiljaar": 2020, "unit": "aandeel", "published_text": None}
+
+
+def test_a_published_figure_beside_ours_in_one_sentence():
+    assert published_sentence(ROW) == ("CCV, 2020 (grondslag: speerpunten): 42%. ivp, peiljaar 2020: 41,8% "
+                                       "(95%-BI 36,0–47,0%), het gepubliceerde cijfer ligt binnen het interval. "
+                                       "Zelfde grondslag.")
+    outside = published_sentence({**ROW, "ours": 0.2, "ci95": [0.15, 0.25], "inside": False})
+    assert "het gepubliceerde cijfer ligt buiten het interval" in outside
+
+
+def test_a_published_count_and_words_of_the_source():
+    count_row = {**ROW, "unit": "aantal", "published": 381, "ours": 439, "ci95": None, "inside": None}
+    assert published_sentence(count_row).startswith("CCV, 2020 (grondslag: speerpunten): 381 speerpunten. "
+                                                    "ivp, peiljaar 2020: 439 speerpunten. ")
+    survey = {**ROW, "base": "enquete_respondenten", "published": 0.5, "published_text": "bijna de helft",
+              "ours": None, "ci95": None, "inside": None}
+    assert published_sentence(survey).startswith(
+        "CCV, 2020 (grondslag: respondenten van een enquête): bijna de helft (hier 50%). Het vergelijkbare cijfer "
+        "van ivp ontbreekt")
+    assert "ivp heeft hier geen vergelijkbaar cijfer." in published_sentence({**survey, "ours_measure": None})

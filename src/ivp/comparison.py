@@ -434,3 +434,33 @@ def paired_view(before: Scope, after: Scope, properties=PAIRED_PROPERTIES, *, ro
     return {"peiljaren": [before.peiljaar, after.peiljaar], "cohort": before.cohort, "n_municipalities": n,
             "municipality_codes": both, "properties": out, "joint": joint_out, "test": PAIRED_TEST,
             "toelichting": PAIRED_NOTE, "indicatief": n < SMALL_N}
+
+
+# --- published figures beside ours ----------------------------------------------------------------
+
+BASE_NAMES = {"speerpunten": "speerpunten", "plannen": "plannen", "gemeenten": "gemeenten",
+              "enquete_respondenten": "respondenten van een enquête"}
+
+
+def published_sentence(row: dict) -> str:
+    """A Dutch sentence for one row of ``ivp.published.published_beside_ours``: the published figure with
+    its source, year and base (in the source's own words when it gave no exact number), ours with its
+    interval and whether the published figure lies inside it, then the row's note on the base difference."""
+    base = BASE_NAMES.get(row["base"], row["base"])
+    is_count = row.get("unit") == "aantal"
+    published = (f"{number(row['published'], 0)} {base}" if is_count
+                 else pct(row["published"], 0 if row["published"] == round(row["published"], 2) else 1))
+    if row.get("published_text"):
+        published = f"{row['published_text']} (hier {published})"
+    text = f"{row['source']}, {row['year']} (grondslag: {base}): {published}. "
+    if row.get("ours") is None:
+        text += ("ivp heeft hier geen vergelijkbaar cijfer." if not row.get("ours_measure") else
+                 "Het vergelijkbare cijfer van ivp ontbreekt (die taak of maat is niet berekend).")
+    else:
+        ours = f"{number(row['ours'], 0)} {base}" if is_count else share_with_ci(row["ours"], row.get("ci95"))
+        text += f"ivp, peiljaar {row['peiljaar']}: {ours}"
+        if row.get("inside") is not None:
+            text += (", het gepubliceerde cijfer ligt binnen het interval" if row["inside"]
+                     else ", het gepubliceerde cijfer ligt buiten het interval")
+        text += "."
+    return f"{text} {row['note']}"
