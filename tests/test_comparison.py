@@ -154,6 +154,16 @@ def test_the_arrays_of_every_measure_by_hand(data, scopes, measure, numerators, 
     assert (diff["value_a"], diff["value_b"]) == (pytest.approx(a), pytest.approx(b))
 
 
+def test_the_national_priority_share_counts_the_agenda_themes(data, scopes):
+    out = plan_arrays("national_priority_share", scopes[1].plans, scopes[0].plans, data.speerpunten,
+                      themes=["OND", "CYB"])
+    assert out["numerators"].tolist() == [1, 1, 1, 0, 1]  # p1 OND, p2 CYB, p3 OND, p4 -, p5 OND
+    diff = point_difference(out["numerators"], out["denominators"], out["in_a"], out["in_b"])
+    assert (diff["value_a"], diff["value_b"]) == (pytest.approx(3 / 6), pytest.approx(2 / 6))
+    with pytest.raises(ValueError, match="geef themes"):
+        plan_arrays("national_priority_share", scopes[1].plans, scopes[0].plans, data.speerpunten)
+
+
 def test_a_joint_plan_in_two_cohorts_is_one_plan_in_both_groups(data, scopes):
     grote, kleinere = grote_kleinere_2024(data, scopes)
     out = arrays("joint_plan_share", grote, kleinere, data)

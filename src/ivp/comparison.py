@@ -79,7 +79,8 @@ def group_name(group: str) -> str:
 
 # --- measures and per-plan arrays ---------------------------------------------------------------
 
-PLAN_MEASURES = ("theme_share", "category_share", "theme_plan_share", "joint_plan_share", "participation_at_least")
+PLAN_MEASURES = ("theme_share", "category_share", "theme_plan_share", "joint_plan_share", "participation_at_least",
+                 "national_priority_share")
 PARTICIPATION_NOTE = (
     "Of burgers zijn betrokken, staat in de meeste openbare bronnen niet: het aandeel telt alleen plannen "
     "waarvan het vaststaat, van alle plannen, en is dus een ondergrens. Plannen met onbekende participatie tellen "
@@ -99,7 +100,7 @@ def parse_measure(measure: str, *, rollup: str | None = None) -> tuple[str, str 
         raise ValueError(f"maat {measure!r}: {arg!r} is geen themacode ({', '.join(theme_codes())})")
     if kind == "category_share" and arg not in rollup_categories(rollup):
         raise ValueError(f"maat {measure!r}: {arg!r} is geen categorie ({', '.join(rollup_categories(rollup))})")
-    if kind in ("joint_plan_share", "participation_at_least") and arg:
+    if kind in ("joint_plan_share", "participation_at_least", "national_priority_share") and arg:
         raise ValueError(f"maat {measure!r}: {kind} heeft geen argument")
     return kind, arg or None
 
@@ -114,18 +115,23 @@ def measure_label(measure: str) -> str:
         "theme_plan_share": f"aandeel plannen met minstens één speerpunt op {labels.get(arg)}",
         "joint_plan_share": "aandeel gezamenlijke plannen",
         "participation_at_least": "aandeel plannen met aantoonbare burgerparticipatie (ondergrens)",
+        "national_priority_share": "aandeel speerpunten op een landelijke prioriteit",
     }[kind]
 
 
 def plan_arrays(measure: str, plans_a: pd.DataFrame, plans_b: pd.DataFrame, speerpunten: pd.DataFrame, *,
-                rollup: str | None = None) -> dict:
+                rollup: str | None = None, themes=None) -> dict:
     """Per plan of the union of two groups: the numerator and denominator of ``measure``, and in which group.
 
     Args:
         measure: ``theme_share:<CODE>`` (speerpunten on the theme / speerpunten), ``category_share:<label>``
             (speerpunten in the category of ``rollup`` / speerpunten), ``theme_plan_share:<CODE>`` (1 when
             the plan has a speerpunt on the theme / 1), ``joint_plan_share`` (``gezamenlijk`` / 1) or
-            ``participation_at_least`` (``burgerparticipatie == "ja"`` / 1; unknown counts as not).
+            ``participation_at_least`` (``burgerparticipatie == "ja"`` / 1; unknown counts as not) or
+            ``national_priority_share`` (speerpunten on one of ``themes``, e.g. ``agenda["themes"]`` of
+            ``ivp.agenda``, / speerpunten). One theme list serves both groups: when the agendas of two
+            peiljaren count different themes, a plan in both would need two numerators, which
+            ``difference_interval`` does not take.
         plans_a, plans_b: the plans of each group (e.g. ``scope.plans``), columns ``plan_id``,
             ``gezamenlijk`` (bool), ``burgerparticipatie``; a plan may be in both.
         speerpunten: rows with ``plan_id`` and ``thema`` holding at least the speerpunten of those plans
@@ -136,15 +142,18 @@ def plan_arrays(measure: str, plans_a: pd.DataFrame, plans_b: pd.DataFrame, spee
         ``in_a`` and ``in_b`` (bool arrays): the arguments of ``ivp.stats.difference_interval``.
     """
     kind, arg = parse_measure(measure, rollup=rollup)
+    if kind == "national_priority_share" and not (themes and set(themes) <= set(theme_codes())):
+        raise ValueError(f"maat {measure!r}: geef themes, themacodes uit het codeboek (kreeg {themes!r})")
     both = pd.concat([plans_a, plans_b]).drop_duplicates("plan_id").sort_values("plan_id", kind="stable")
     ids = pd.Index(both["plan_id"], name="plan_id")
-    if kind in ("theme_share", "category_share", "theme_plan_share"):
-        themes = priorities_per_plan(speerpunten, ids, "thema", theme_codes())
-        totals = themes.sum(axis=1).to_numpy(dtype=float)
-        if kind == "category_share":
-            hits = themes[rollup_categories(rollup)[arg]].sum(axis=1).to_numpy(dtype=float)
+    if kind in ("theme_share", "category_share", "theme_plan_share", "national_priority_share"):
+        counts = priorities_per_plan(speerpunten, ids, "thema", theme_codes())
+        totals = counts.sum(axis=1).to_numpy(dtype=float)
+        if kind in ("category_share", "national_priority_share"):
+            codes = rollup_categories(rollup)[arg] if kind == "category_share" else list(themes)
+            hits = counts[codes].sum(axis=1).to_numpy(dtype=float)
         else:
-            hits = themes[arg].to_numpy(dtype=float)
+            hits = counts[arg].to_numpy(dtype=float)
         if kind == "theme_plan_share":
             numerators, denominators = (hits > 0).astype(float), np.ones(len(ids))
         else:
