@@ -298,11 +298,26 @@ def d_newcombe_deff_z(y, m, a, b):
     return d_newcombe_deff(y, m, a, b, quantile="z")
 
 
+def d_newcombe_deff_union_df(y, m, a, b):
+    """As ``d_newcombe_deff`` but both groups' intervals with t at (plans in either group - 1) degrees of
+    freedom instead of each group's own (plans - 1)."""
+    ra, rb, Ma, Mb, va, vb, cab, u = diff_parts(y, m, a, b)
+    N, na, nb = y.shape[1], a.sum(), b.sum()
+    fa, fb = (na / (na - 1)) / (N / (N - 1)), (nb / (nb - 1)) / (N / (N - 1))
+    q = _t(N - 1)
+    la, ha = wilson_core(ra, effective_n(ra, Ma, va * fa, floor=False), q)
+    lb, hb = wilson_core(rb, effective_n(rb, Mb, vb * fb, floor=False), q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = np.where((va > 0) & (vb > 0), cab / np.sqrt(va * vb), 0.0)
+    return newcombe(ra, la, ha, rb, lb, hb, np.clip(phi, -1, 1))
+
+
 DIFF_CLOSED = {
     "newcombe_wilson": d_newcombe_wilson,
     "linear_t": d_linear_t,
     "linear_satterthwaite": d_linear_satt,
     "newcombe_deff_z": d_newcombe_deff_z,
+    "newcombe_deff_union_df": d_newcombe_deff_union_df,
     ivp_stats.DIFFERENCE_METHOD: d_newcombe_deff,
 }
 
