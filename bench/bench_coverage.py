@@ -299,12 +299,12 @@ def d_newcombe_deff_z(y, m, a, b):
 
 
 def d_newcombe_deff_union_df(y, m, a, b):
-    """As ``d_newcombe_deff`` but both groups' intervals with t at (plans in either group - 1) degrees of
-    freedom instead of each group's own (plans - 1)."""
+    """The package's method: as ``d_newcombe_deff`` but both groups' intervals with t at (plans in either
+    group - 1) degrees of freedom instead of each group's own (plans - 1)."""
     ra, rb, Ma, Mb, va, vb, cab, u = diff_parts(y, m, a, b)
     N, na, nb = y.shape[1], a.sum(), b.sum()
     fa, fb = (na / (na - 1)) / (N / (N - 1)), (nb / (nb - 1)) / (N / (N - 1))
-    q = _t(N - 1)
+    q = np.where((m <= 1).all(1), Z, _t(N - 1))
     la, ha = wilson_core(ra, effective_n(ra, Ma, va * fa, floor=False), q)
     lb, hb = wilson_core(rb, effective_n(rb, Mb, vb * fb, floor=False), q)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -317,8 +317,8 @@ DIFF_CLOSED = {
     "linear_t": d_linear_t,
     "linear_satterthwaite": d_linear_satt,
     "newcombe_deff_z": d_newcombe_deff_z,
-    "newcombe_deff_union_df": d_newcombe_deff_union_df,
-    ivp_stats.DIFFERENCE_METHOD: d_newcombe_deff,
+    "newcombe_deff_group_df": d_newcombe_deff,
+    ivp_stats.DIFFERENCE_METHOD: d_newcombe_deff_union_df,
 }
 
 

@@ -302,6 +302,17 @@ def test_auto_uses_the_plan_sampler_for_few_plans_and_the_pattern_sampler_for_ma
 # --- share_interval and difference_interval: the intervals the reports show ---------------------------
 
 T2 = 4.302652729749464  # Student's t, 2 degrees of freedom, 97.5% quantile
+T3 = 3.1824463052837078  # 3 degrees of freedom
+T4 = 2.7764451051977934  # 4 degrees of freedom
+
+
+def effective_wilson_by_hand(y, m, q):
+    """Wilson on the effective sample size, written out plan by plan with plain Python."""
+    Y, M, n = sum(y), sum(m), len(m)
+    r = Y / M
+    v = n / (n - 1) * sum(((yi - r * mi) / M) ** 2 for yi, mi in zip(y, m))
+    deff = v / (r * (1 - r) / (M - 1)) if 0 < r < 1 and v > 0 else 1.0
+    return wilson_by_hand(r * M / deff, M / deff, q)
 
 
 def test_share_interval_by_hand_on_three_plans():
@@ -375,19 +386,22 @@ def test_difference_interval_with_a_plan_in_both_groups_by_hand():
     num, den = np.array([1, 2, 0, 3]), np.array([2, 4, 2, 4])
     in_a, in_b = np.array([True, True, False, True]), np.array([False, True, True, False])
     ra, rb = 6 / 10, 2 / 6
-    la, ha = share_interval(num[in_a], den[in_a], seed=1)
-    lb, hb = share_interval(num[in_b], den[in_b], seed=1)
     # influence on r_a of P1, P2, P4: (y - 0.6 m) / 10 = -0.02, -0.04, 0.06 (sum of squares 0.0056);
     # on r_b of P2, P3: (y - m/3) / 6 = 1/9, -1/9 (sum of squares 2/81). Only P2 is in both:
     # phi = (-0.04 * 1/9) / sqrt(0.0056 * 2/81) = -0.37796
     phi = (-0.04 / 9) / math.sqrt(0.0056 * 2 / 81)
     assert phi == pytest.approx(-0.37796, abs=1e-5)
+    # group a: v = 3/2 * 0.0056 = 0.0084, binomial 0.24/9: deff 0.315, n_eff 10/0.315 = 31.746;
+    # group b: v = 2 * 2/81, binomial (2/9)/5: deff 10/9, n_eff 5.4; t with 4 plans - 1 = 3 df
+    la, ha = wilson_by_hand(0.6 * 10 / 0.315, 10 / 0.315, T3)
+    lb, hb = wilson_by_hand(5.4 / 3, 5.4, T3)
+    assert (la, ha) == pytest.approx(effective_wilson_by_hand([1, 2, 3], [2, 4, 4], T3))
     low = ra - rb - math.sqrt((ra - la) ** 2 - 2 * phi * (ra - la) * (hb - rb) + (hb - rb) ** 2)
     high = ra - rb + math.sqrt((ha - ra) ** 2 - 2 * phi * (ha - ra) * (rb - lb) + (rb - lb) ** 2)
     got = difference_interval(num, den, in_a, in_b, seed=1)
     assert tuple(got) == pytest.approx((low, high), abs=1e-12)
     assert got[0] < ra - rb < got[1]
-    # ignoring that P2 is in both groups (phi = 0) gives a different, narrower interval here
+    # ignoring that P2 is in both groups (phi = 0) would give a narrower interval here
     assert got[1] - got[0] > math.hypot(ra - la, hb - rb) + math.hypot(ha - ra, rb - lb) + 1e-3
 
 
@@ -404,13 +418,22 @@ def test_a_shared_plan_that_moves_both_groups_alike_narrows_the_difference():
     assert with_overlap[1] - with_overlap[0] < 0.8 * (ind[1] - ind[0])
 
 
-def test_difference_interval_of_independent_groups_is_newcombe_from_the_share_intervals():
+def test_difference_interval_of_independent_groups_is_newcombe_with_t_at_all_plans_minus_one():
     num, den = np.array([2, 0, 1, 3, 1]), np.array([3, 2, 2, 4, 1])
     in_a = np.array([True, True, False, False, False])
-    (la, ha), (lb, hb) = share_interval(num[:2], den[:2], seed=1), share_interval(num[2:], den[2:], seed=1)
+    (la, ha) = effective_wilson_by_hand([2, 0], [3, 2], T4)  # 5 plans in either group: t(4)
+    (lb, hb) = effective_wilson_by_hand([1, 3, 1], [2, 4, 1], T4)
     ra, rb = 2 / 5, 5 / 7
     want = (ra - rb - math.hypot(ra - la, hb - rb), ra - rb + math.hypot(ha - ra, rb - lb))
     assert tuple(difference_interval(num, den, in_a, ~in_a, seed=1)) == pytest.approx(want, abs=1e-12)
+
+
+def test_difference_of_two_shares_of_plans_is_newcombes_interval_from_wilson():
+    yes = np.array([1, 0, 0, 1, 1, 0, 1, 1, 1, 0, 1])
+    in_a = np.arange(11) < 5  # 3 of 5 against 4 of 6
+    (la, ha), (lb, hb) = wilson_by_hand(3, 5), wilson_by_hand(4, 6)
+    want = (3 / 5 - 4 / 6 - math.hypot(3 / 5 - la, hb - 4 / 6), 3 / 5 - 4 / 6 + math.hypot(ha - 3 / 5, 4 / 6 - lb))
+    assert tuple(difference_interval(yes, np.ones(11), in_a, ~in_a, seed=1)) == pytest.approx(want, abs=1e-12)
 
 
 def test_difference_interval_of_two_columns_and_of_empty_shares_is_not_degenerate():

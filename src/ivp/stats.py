@@ -45,9 +45,9 @@ METHOD_TEXT = {
         "te schatten en geldt 1, zodat het interval niet tot één punt krimpt."
     ),
     DIFFERENCE_METHOD: (
-        "Newcombe's hybride score-interval uit de intervallen van beide groepen (Wilson op de effectieve "
-        "steekproefomvang), met de geschatte correlatie tussen beide aandelen voor plannen die in beide groepen "
-        "zitten."
+        "Newcombe's hybride score-interval uit de Wilson-intervallen van beide groepen op hun effectieve "
+        "steekproefomvang (t-kwantiel bij het aantal plannen van beide groepen samen − 1), met de geschatte "
+        "correlatie tussen beide aandelen voor plannen die in beide groepen zitten."
     ),
     "wilson": "Wilson-interval dat speerpunten (of plannen) als onafhankelijke eenheden behandelt.",
     "clusterbootstrap": "percentielinterval van een bootstrap die plannen met teruglegging trekt.",
@@ -140,24 +140,40 @@ def share_interval(numerators, denominators, *, seed: int, n_resamples: int = N_
     num, den, one = _as_columns(numerators, denominators)
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    low, high = _effective_wilson(num, den, _quantile(den, int((den > 0).sum()), level))
+    out = np.column_stack([low, high])
+    return out[0] if one else out
+
+
+def _quantile(den: np.ndarray, n_plans: int, level: float) -> float:
+    """Normal quantile when every plan has at most one unit (nothing is estimated beyond the binomial),
+    else Student's t with ``n_plans - 1`` (at least 1) degrees of freedom."""
+    if (den <= 1).all():
+        return float(ndtri(0.5 + level / 2))
+    return float(stdtrit(max(n_plans - 1, 1), 0.5 + level / 2))
+
+
+def _effective_wilson(num: np.ndarray, den: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson bounds ``(k,)``, ``(k,)`` on the effective sample size ``sum(den) / deff`` with quantile ``q``
+    (see ``share_interval``); NaN when the denominators sum to 0."""
     mom = ratio_moments(num, den)
-    r, total, n, v = mom["r"], mom["total"], mom["n"], mom["v"]
+    r, total, v = mom["r"], mom["total"], mom["v"]
     with np.errstate(divide="ignore", invalid="ignore"):
         binomial = r * (1 - r) / max(total - 1, 1)
         deff = np.where((binomial > 0) & (v > 0), v / binomial, 1.0)
-    unit_plans = bool((den <= 1).all())
-    q = ndtri(0.5 + level / 2) if unit_plans else stdtrit(max(n - 1, 1), 0.5 + level / 2)
-    low, high = wilson_bounds(r, total / deff, q)
-    out = np.column_stack([low, high]) if total > 0 else np.full((num.shape[1], 2), np.nan)
-    return out[0] if one else out
+    if not total > 0:
+        return np.full(num.shape[1], np.nan), np.full(num.shape[1], np.nan)
+    return wilson_bounds(r, total / deff, q)
 
 
 def difference_interval(numerators, denominators, in_a, in_b, *, seed: int, n_resamples: int = N_BOOTSTRAP,
                         level: float = LEVEL) -> np.ndarray:
     """The interval the reports show for share(a) - share(b) (method ``DIFFERENCE_METHOD``).
 
-    Newcombe's hybrid score interval (Newcombe 1998) built from each group's ``share_interval``
-    ``[l, u]`` around its share ``r``:
+    Newcombe's hybrid score interval (Newcombe 1998) built from each group's Wilson interval on its
+    effective sample size ``[l, u]`` around its share ``r`` (as ``share_interval``, but with the t quantile
+    at (plans in a or b - 1) degrees of freedom: the difference is estimated from all those plans; the
+    normal quantile when every plan has one unit, which makes this Newcombe's own interval for plan shares):
 
         low  = d - sqrt((r_a - l_a)^2 - 2 phi (r_a - l_a)(u_b - r_b) + (u_b - r_b)^2)
         high = d + sqrt((u_a - r_a)^2 - 2 phi (u_a - r_a)(r_b - l_b) + (r_b - l_b)^2)
@@ -178,9 +194,12 @@ def difference_interval(numerators, denominators, in_a, in_b, *, seed: int, n_re
     a, b = np.asarray(in_a, dtype=bool), np.asarray(in_b, dtype=bool)
     if a.shape != den.shape or b.shape != den.shape:
         raise ValueError(f"in_a and in_b must be boolean (n_plans,) = {den.shape}; got {a.shape} and {b.shape}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     ma, mb = ratio_moments(num[a], den[a]), ratio_moments(num[b], den[b])
-    (la, ha), (lb, hb) = (share_interval(num[g], den[g], seed=seed, n_resamples=n_resamples, level=level).T
-                          for g in (a, b))
+    union = a | b
+    q = _quantile(den[union], int((den[union] > 0).sum()), level)
+    (la, ha), (lb, hb) = _effective_wilson(num[a], den[a], q), _effective_wilson(num[b], den[b], q)
     ua, ub = np.zeros_like(num), np.zeros_like(num)
     ua[a], ub[b] = ma["u"], mb["u"]
     saa, sbb, sab = (ua**2).sum(axis=0), (ub**2).sum(axis=0), (ua * ub).sum(axis=0)
