@@ -27,7 +27,7 @@ from scipy.stats import binomtest
 from .analysis import SMALL_N, Scope, covered_municipalities, in_cohort, priorities_per_plan, rollup_categories
 from .municipalities import CATEGORY_PREFIX, JOINT, THEME_PREFIX, municipality_properties
 from .reference import COHORTS, codebook, theme_codes
-from .report import COHORT_NAMES, count, number, pct, share_with_ci
+from .formats import COHORT_NAMES, count, number, pct, share_with_ci
 
 SUPPORTED, NOT_SUPPORTED, UNDECIDED = "ondersteund", "niet_ondersteund", "niet_te_beoordelen"
 VERDICTS = (SUPPORTED, NOT_SUPPORTED, UNDECIDED)

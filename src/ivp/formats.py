@@ -44,3 +44,13 @@ def count(n, singular: str, plural: str) -> str:
 
 
 FILTERS = {"number": number, "pct": pct, "interval": interval, "share_with_ci": share_with_ci, "count": count}
+
+
+# What each cohort is, as readers see it (the report's title block, the comparison report).
+COHORT_NAMES = {
+    "nationaal": "alle gemeenten (nationaal)",
+    "G4": "G4 (de vier grootste steden)",
+    "G40": "G40 (stedennetwerk van veertig middelgrote steden)",
+    "P10": "P10 (netwerk van grote plattelandsgemeenten)",
+    "overig": "overige gemeenten (niet in G4, G40 of P10)",
+}

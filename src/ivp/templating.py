@@ -37,6 +37,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(formats.FILTERS)
     env.globals["SMALL_N"] = SMALL_N  # below this many plans a figure is "indicatief"
+    env.globals["COHORTEN"] = formats.COHORT_NAMES
     return env
 
 
