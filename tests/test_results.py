@@ -255,7 +255,7 @@ def test_headline_interval_is_the_share_interval_column_and_names_its_method():
 
 
 def test_results_name_the_method_of_every_headline_interval(data, tmp_path):
-    results = write_parts(select_scope(data, "nationaal", "alle"), tmp_path)
+    results = write_parts(select_scope(data, "nationaal", "2020"), tmp_path)
     entries = [*results["themes"].values(), *results["categories"].values(), *results["niveau"].values(),
                results["joint_plans"], results["national_priorities"]]
     for entry in entries:
@@ -302,3 +302,27 @@ def test_schema_accepts_a_complete_results_file_and_names_what_is_wrong_in_a_bro
     del broken["flags"]
     messages = sorted(e.message for e in validator.iter_errors(broken))
     assert messages == ["'flags' is a required property", "1.5 is greater than the maximum of 1"]
+
+
+@pytest.mark.parametrize("peiljaar, agenda, source", [
+    ("2020", "veiligheidsagenda_2019_2022", "Kamerstuk 28684 nr. 540"),
+    ("2024", "veiligheidsagenda_2023_2026", "Kamerstuk 28684 nr. 717"),
+])
+def test_each_peiljaar_is_judged_by_the_agenda_in_force(data, tmp_path, peiljaar, agenda, source):
+    results = write_parts(select_scope(data, "nationaal", peiljaar), tmp_path)
+    nat = results["national_priorities"]
+    assert nat["agenda"] == agenda and source in results["national_priorities_source"]
+    assert nat["themes"] == ["OND", "CYB"]
+    if peiljaar == "2024":  # maatschappelijke onrust lies in INT, which holds more: a sensitivity, not the headline
+        assert nat["sensitivity"]["met_int"]["themes"] == ["OND", "CYB", "INT"]
+        assert nat["sensitivity"]["met_int"]["priority_share"] >= nat["priority_share"]
+    else:
+        assert nat["sensitivity"] == {}
+
+
+def test_a_peiljaar_without_an_agenda_in_force_says_so_and_computes_no_share(data, tmp_path):
+    results = write_parts(select_scope(data, "nationaal", "alle"), tmp_path)
+    nat = results["national_priorities"]
+    assert nat["agenda"] is None and "priority_share" not in nat
+    assert nat["note"].startswith("Zonder peiljaar ('alle')")
+    assert results["national_priorities_source"] == nat["note"]

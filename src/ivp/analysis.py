@@ -483,9 +483,10 @@ def headline_interval(row) -> tuple[list, str]:
     return [row["ci_low"], row["ci_high"]], SHARE_METHOD
 
 
-def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
-    """How far the speerpunten address a priority of the Veiligheidsagenda 2019-2022 (codebook flag
-    ``landelijke_prioriteit``: OND and CYB).
+def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP, themes=None) -> dict:
+    """How far the speerpunten address a national priority: the share on the codebook ``themes`` that stand
+    for the agenda in force (``ivp.agenda``; default the codebook flag ``landelijke_prioriteit``, OND and
+    CYB, which are the themes of the Veiligheidsagenda 2019-2022).
 
     Returns:
         keys ``n`` (such speerpunten), ``n_priorities``, ``priority_share``, ``ci95_wilson``,
@@ -495,7 +496,8 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
         ``by_theme`` (speerpunten per code),
         ``by_niveau`` ({niveau: {n_priorities, n, share}}), ``indicatief``.
     """
-    codes = [t["code"] for t in codebook()["themes"] if bool(t["landelijke_prioriteit"])]
+    codes = list(themes) if themes is not None else [t["code"] for t in codebook()["themes"]
+                                                     if bool(t["landelijke_prioriteit"])]
     sp = scope.speerpunten
     landelijk = is_in(sp["thema"], codes)
     counts = priorities_per_plan(pd.DataFrame({"plan_id": sp["plan_id"], "landelijk": landelijk}),

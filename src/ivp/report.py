@@ -243,6 +243,7 @@ def kernbevindingen_data(results: dict) -> dict:
         "vwl": share_of(_category(results, VWL), "ci95"), "ond": share_of(_category(results, OND), "ci95"),
         "joint": share_of(results.get("joint_plans"), "ci95_wilson"),
         "national": share_of(results.get("national_priorities"), "ci95", "priority_share"),
+        "agenda": (results.get("national_priorities") or {}).get("agenda_label", "Veiligheidsagenda 2019-2022"),
         "participation": {"share_at_least": part.get("share_at_least"), "n_unknown": part.get("n_unknown", 0)},
         "ccv": {"vwl": published["category_shares"][VWL], "ond": published["category_shares"][OND],
                 "joint": published["joint_plan_share"]},
@@ -466,12 +467,21 @@ def landelijk_data(results: dict) -> dict:
     (codebook), the themes that count as aligned, and the aligned speerpunten and plans, per theme and per
     level (lokaal, regionaal, then others)."""
     nat = results.get("national_priorities") or {}
-    agenda = codebook()["landelijke_prioriteiten"]
     labels = results.get("labels") or {}
     by_niveau = nat.get("by_niveau") or {}
     levels = sorted(by_niveau, key=lambda k: (list(LEVELS) + [k]).index(k))
+    if "agenda" in nat and nat["agenda"] is None:  # no Veiligheidsagenda in force at the peiljaar
+        return {"agenda": None, "note": nat.get("note"), "bron": results.get("national_priorities_source"),
+                "indicatief": _indicatief(results, "national_priorities")}
     return {
-        "onderwerpen": list(agenda["onderwerpen"]), "bron": agenda["bron"],
+        "agenda": nat.get("agenda_label") or "Veiligheidsagenda 2019-2022",
+        "onderwerpen": list(nat.get("priorities") or codebook()["landelijke_prioriteiten"]["onderwerpen"]),
+        "bron": results.get("national_priorities_source") or codebook()["landelijke_prioriteiten"]["bron"],
+        "note": nat.get("note"),
+        "theme_notes": [{"code": c, "note": n} for c, n in (nat.get("theme_notes") or {}).items()],
+        "sensitivity": [{"label": v.get("label"), "added": ", ".join(v.get("added") or []),
+                         **share_of(v, "ci95", "priority_share"), "n": v.get("n", 0)}
+                        for v in (nat.get("sensitivity") or {}).values()],
         "themas": [{"code": c, "label": labels.get(c, c)} for c in nat.get("themes") or []],
         "speerpunten": {"n": nat.get("n", 0), **share_of(nat, "ci95", "priority_share")},
         "plannen": {"n": nat.get("n_plans_with", 0), **share_of(nat, "plan_ci95_wilson", "plan_share")},
@@ -484,7 +494,7 @@ def landelijk_data(results: dict) -> dict:
 
 
 def landelijke_prioriteiten(results: dict) -> Html:
-    """Section 5: alignment with the national priorities of the Veiligheidsagenda 2019-2022."""
+    """Section 5: alignment with the national priorities of the Veiligheidsagenda in force at the peiljaar."""
     if _empty(results):
         return _no_plans("landelijk")
     return _block("landelijk", **landelijk_data(results))

@@ -31,6 +31,7 @@ from .analysis import (
     sample_summary,
     theme_and_category_distribution,
 )
+from .agenda import agenda_for, no_agenda_text, priorities_source
 from .analysis import covered_municipalities
 from .atomic import write_json
 from .municipalities import municipality_properties, municipality_shares, weighted_municipality_shares
@@ -282,11 +283,25 @@ def representativeness_part(scope: Scope) -> dict:
 
 
 def agenda_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
-    """What notebook 04 writes: the job, ``national_priorities`` and ``national_priorities_source``."""
+    """What notebook 04 writes: the job, ``national_priorities`` against the Veiligheidsagenda in force at the
+    peiljaar (``ivp.agenda.agenda_for``; with its ``agenda`` id, ``agenda_label``, ``priorities`` and a
+    ``sensitivity`` per extra theme set, e.g. ``met_int``), and ``national_priorities_source``. A peiljaar
+    without an agenda in force (or ``alle``) gets ``agenda: null`` and ``note`` saying so, and no shares."""
     n_bootstrap = job.check_n_bootstrap(n_bootstrap)
-    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap),
-            "national_priorities": national_priorities(scope, seed=seed, n_bootstrap=n_bootstrap),
-            "national_priorities_source": codebook()["landelijke_prioriteiten"]["bron"]}
+    in_force = agenda_for(scope.peiljaar)
+    if in_force is None:
+        nat = {"agenda": None, "note": no_agenda_text(scope.peiljaar), "n_priorities": len(scope.speerpunten),
+               "n_plans": len(scope.plans), "indicatief": len(scope.plans) < SMALL_N}
+    else:
+        nat = {**national_priorities(scope, seed=seed, n_bootstrap=n_bootstrap, themes=in_force["themes"]),
+               "agenda": in_force["id"], "agenda_label": in_force["label"], "priorities": in_force["priorities"],
+               "theme_notes": in_force["theme_notes"], "note": in_force.get("note"),
+               "sensitivity": {name: {"label": extra["label"], "added": extra["added"],
+                                      **national_priorities(scope, seed=seed, n_bootstrap=n_bootstrap,
+                                                            themes=extra["themes"])}
+                               for name, extra in (in_force.get("sensitivity") or {}).items()}}
+    return {**_job(scope, seed=seed, n_bootstrap=n_bootstrap), "national_priorities": nat,
+            "national_priorities_source": priorities_source(scope.peiljaar)}
 
 
 # --- results.json -------------------------------------------------------------------------------
