@@ -296,7 +296,7 @@ class _Kernels:
 
 
 def autocode_stage(config: RunConfig, env: dict, progress) -> Path:
-    """``--autocode``: ``ivp.autocode.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
+    """``--autocode``: ``ivp.coding.coded_input.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
     whole), unless an earlier run already coded the same input with the same code; returns that folder,
     the input of the cleaning stage."""
     from .coding import coded_input, propose
