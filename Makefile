@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow and not browser" -q
+	IVP_HYPOTHESIS_QUICK=1 $(BIN)/python -m pytest -m "not slow and not browser" -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

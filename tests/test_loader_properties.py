@@ -5,7 +5,8 @@ either succeeds (and the result keeps the data contract's basic promises) or rai
 Settings (``SETTINGS`` below): ``deadline=None`` (no timing assertions), ``derandomize=True`` and
 ``database=None`` so the suite tests the same examples on every run and writes nothing to the working tree;
 ``max_examples`` per test is stated at each test. To explore further, run with
-``IVP_HYPOTHESIS_EXPLORE=1``: random seeds and ten times as many examples.
+``IVP_HYPOTHESIS_EXPLORE=1``: random seeds and ten times as many examples. ``make test-fast`` sets
+``IVP_HYPOTHESIS_QUICK=1``: the first fifth of the same examples (the full count runs in ``make test``).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from ivp.reference import theme_codes
 from ivp.validate import OPTIONAL, REQUIRED
 
 EXPLORE = os.environ.get("IVP_HYPOTHESIS_EXPLORE") == "1"
+QUICK = os.environ.get("IVP_HYPOTHESIS_QUICK") == "1" and not EXPLORE
 
 
 def _settings(max_examples: int) -> settings:
-    return settings(max_examples=max_examples * (10 if EXPLORE else 1), deadline=None,
+    scale = 10 if EXPLORE else (0.2 if QUICK else 1)
+    return settings(max_examples=max(5, int(max_examples * scale)), deadline=None,
                     derandomize=not EXPLORE, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
