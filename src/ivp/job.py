@@ -35,6 +35,7 @@ OUT = "reports"
 RESULTS_FILE = "results.json"  # every number of one job (docs/results.schema.json)
 PROVENANCE_FILE = "provenance.json"
 REPORT_FILE = "rapport.html"
+TABLES_FILE = "tabellen.xlsx"  # the report's tables for analysts (ivp.tables)
 INDEX_FILE = "index.html"
 EXECUTED_DIR = "notebooks"  # executed notebooks of a job, and of the cleaning stage under <out>/
 FAILED_DIR = "mislukt"  # partly executed notebooks of a failed job
@@ -66,8 +67,9 @@ AGENDA = Stage("landelijke_prioriteiten", "04_landelijke_prioriteiten.ipynb", "j
 PROVENANCE = Stage("herkomst", None, "job", ("<processed>",), (PROVENANCE_FILE,))
 REPORT = Stage("rapport", "05_rapport.ipynb", "job", (RESULTS_FILE, PROVENANCE_FILE, "<processed>"), ())
 RENDER = Stage("html", None, "job", (f"{EXECUTED_DIR}/05_rapport.ipynb",), (REPORT_FILE,))
+TABLES = Stage("tabellen", None, "job", (RESULTS_FILE, PROVENANCE_FILE), (TABLES_FILE,))
 
-STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER)
+STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER, TABLES)
 ANALYSIS_STAGES = (THEMES, COOPERATION, AGENDA)  # together they write every key of results.json
 JOB_NOTEBOOKS = tuple(s.notebook for s in STAGES if s.per == "job" and s.notebook)  # 02-05, in order
 

@@ -220,9 +220,10 @@ def run_job(job: Job, ctx: _JobContext, kernel, parts: dict) -> JobResult:
 
 def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) -> dict:
     """The job stages of ``ivp.job.STAGES`` in order, all inside ``stage``: the analysis notebooks (each
-    writes its part of results.json), the provenance, the report notebook and its HTML."""
+    writes its part of results.json), the provenance, the report notebook and its HTML, the tables."""
     from .render import render_report
     from .results import load_results
+    from .tables import write_job_tables
 
     config = ctx.config
     notebooks = config.notebook_folder()
@@ -263,6 +264,8 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
             step(jobdef.REPORT_FILE, lambda: render_report(executed / jobdef.REPORT.notebook,
                                                            stage / jobdef.REPORT_FILE,
                                                            title=jobdef.report_title(job.peiljaar, job.cohort)))
+        elif stage_def is jobdef.TABLES:
+            step(jobdef.TABLES_FILE, lambda: write_job_tables(stage))
     for path in sorted(executed.glob("*.ipynb")):
         _point_to_final(path, stage.resolve(), target)
     return results
