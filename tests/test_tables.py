@@ -9,7 +9,7 @@ import json
 
 import openpyxl
 import pytest
-from test_analysis import PLANS, SPEERPUNTEN, cleaned_from, plan, priority_rows
+from test_analysis import PLANS, SPEERPUNTEN, ccv_like_input, cleaned_from, plan, priority_rows
 from test_results import write_parts
 
 from ivp import job, tables
@@ -107,8 +107,11 @@ def test_every_sheet_equals_results_json(national, tmp_path):
         row = categories[label]
         assert (row["themas"], row["speerpunten"], row["aandeel"], row["plannen"], row["aandeel_plannen"]) == (
             c["themes"], c["n"], c["share"], c["n_plans"], c["plan_share"])
-        assert [row["ci95_laag"], row["ci95_hoog"], row["ci95_wilson_laag"], row["ci95_wilson_hoog"]] == [
-            *pair(c["ci95"]), *pair(c["ci95_wilson"])]
+        assert [row["ci95_laag"], row["ci95_hoog"], row["ci95_cluster_laag"], row["ci95_cluster_hoog"],
+                row["ci95_wilson_laag"], row["ci95_wilson_hoog"], row["plannen_ci95_wilson_laag"],
+                row["plannen_ci95_wilson_hoog"], row["ci95_methode"]] == [
+            *pair(c["ci95"]), *pair(c["ci95_cluster"]), *pair(c["ci95_wilson"]), *pair(c["plan_ci95_wilson"]),
+            c["ci95_methode"]]
 
     assert [(x["indeling"], x["omschrijving"], x["categorie"], x["aandeel"], x["standaard"])
             for x in values(book["gevoeligheid"])] == [
@@ -186,6 +189,26 @@ def test_every_sheet_equals_results_json(national, tmp_path):
     assert [tuple(x.values()) for x in values(book["representativiteit"])] == [
         (kind, group, v["n_gemeenten"], v["n_gedekt"], v["dekking"], v["aandeel_gedekt"], v["aandeel_populatie"])
         for kind in ("cohort", "provincie", "veiligheidsregio") for group, v in rep[kind].items()]
+
+
+# the figure whose small-number flag each sheet's indicatief column shows (ivp.report.is_indicatief)
+FLAGGED = {"steekproef": "sample", "themas": "themes", "categorieen": "categories", "gevoeligheid": "categories",
+           "niveau": "niveau", "gezamenlijk_omvang": "joint_plans.sizes", "gezamenlijk_regios": "joint_plans",
+           "participatievormen": "participation.forms", "landelijk_per_niveau": "national_priorities",
+           "gemeenten": "municipalities"}
+
+
+def test_the_indicatief_column_is_the_reports_badge_figure_by_figure(tmp_path):
+    # 127 plans, none joint: the sample is not indicatief, the sizes of joint plans are
+    results = write_parts(select_scope(ccv_like_input(tmp_path / "raw"), "nationaal", "2020"), tmp_path / "job")
+    assert not is_indicatief(results, "sample") and is_indicatief(results, "joint_plans.sizes")
+    book = read_back(results, None, tmp_path / job.TABLES_FILE)
+    for sheet, figure in FLAGGED.items():
+        assert {row["indicatief"].value for row in book[sheet]} <= {is_indicatief(results, figure)}, sheet
+    assert {row["indicatief"].value for row in book["themas"]} == {False}
+    joint = measure(book["gezamenlijk"])
+    assert joint["gezamenlijke plannen (twee of meer gemeenten)"][3] is is_indicatief(results, "joint_plans")
+    assert joint["plannen"][3] is False
 
 
 def test_shares_are_percentages_counts_integers_and_flags_booleans(national, tmp_path):
