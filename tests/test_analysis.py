@@ -237,8 +237,11 @@ def test_theme_counts_shares_and_plan_shares_by_hand(data):
 def test_theme_intervals_contain_the_share(data):
     table = theme_distribution(select_scope(data, "nationaal", "alle"), seed=SEED, n_bootstrap=2000)
     for code, row in table.iterrows():
+        assert row["ci_low"] <= row["share"] <= row["ci_high"], code
+        assert row["ci_low"] < row["ci_high"], code  # also at share 0 (e.g. BED)
         assert row["wilson_low"] <= row["share"] <= row["wilson_high"], code
         assert row["cluster_low"] <= row["share"] <= row["cluster_high"], code
+        assert row["plan_ci_low"] <= row["plan_share"] <= row["plan_ci_high"], code
 
 
 def test_theme_intervals_are_the_same_for_the_same_seed(data):
@@ -300,6 +303,7 @@ def test_ccv_sized_fixture_gives_42_0_and_28_1_percent(tmp_path):
     assert round(100 * table.at[VWL_CATEGORY, "share"], 1) == 42.0
     assert round(100 * table.at["Ondermijning", "share"], 1) == 28.1
     assert table.at[VWL_CATEGORY, "cluster_low"] < 0.42 < table.at[VWL_CATEGORY, "cluster_high"]
+    assert table.at[VWL_CATEGORY, "ci_low"] < 0.42 < table.at[VWL_CATEGORY, "ci_high"]
 
 
 # --- 3. joint plans -----------------------------------------------------------------------------
@@ -312,6 +316,7 @@ def test_joint_plans_nationally_by_hand(data):
     assert joint["sizes"] == {"2": 1} and joint["size_median"] == 2.0 and joint["size_max"] == 2
     low, high = joint["ci95_wilson"]
     assert low < 1 / 3 < high
+    assert joint["ci95"] == pytest.approx([low, high]) and joint["ci95_methode"] == "wilson_designeffect"
 
 
 def test_joint_plan_counts_for_each_cohort_with_only_its_members(data):
@@ -379,6 +384,10 @@ def test_national_priorities_share_of_speerpunten_and_plans_by_hand(data):
     assert result["by_niveau"]["regionaal"]["share"] == 1.0
     low, high = result["ci95_cluster"]
     assert low <= 1 / 3 <= high
+    low, high = result["ci95"]
+    assert low < 1 / 3 < high and result["ci95_methode"] == "wilson_designeffect"
+    low, high = result["plan_ci95"]
+    assert low < 2 / 3 < high
 
 
 def test_national_priorities_of_an_empty_scope(data):

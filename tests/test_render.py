@@ -123,7 +123,8 @@ def test_html_in_municipality_names_and_speerpunten_is_escaped(hostile_html):
 def test_hostile_text_is_parsed_back_as_text_not_as_elements(hostile_html):
     soup = BeautifulSoup(hostile_html, "html.parser")
     assert soup.find("script") is None
-    assert [img.get("src", "")[:26] for img in soup.find_all("img")] == ["data:image/svg+xml;base64,"] * 3
+    sources = [img.get("src", "")[:26] for img in soup.find_all("img")]
+    assert sources == ["data:image/svg+xml;base64,"] * 4  # the coverage map and the three charts
     cells = [td.get_text() for td in soup.find_all("td")]
     assert HOSTILE in cells  # the plan title, shown as the reader typed it
     assert f"Zwolle; {HOSTILE_IMG}" in cells
@@ -158,9 +159,10 @@ def test_no_code_prompts_parameters_notes_or_warnings_in_the_report(hostile_html
 
 def test_every_figure_has_alt_text_and_a_caption(hostile_html):
     images = re.findall(r"<img [^>]*>", hostile_html)
-    assert len(images) == 3
+    assert len(images) == 4  # three charts and the coverage map
     assert all(re.search(r'alt="[^"]{30,}"', img) for img in images)
-    assert hostile_html.count("<figcaption>") == 3
+    assert hostile_html.count("<figcaption>") == 4
+    assert sum('alt="Kaart: ' in img for img in images) == 1 and "Bron: CBS, PDOK" in hostile_html
 
 
 def test_responsive_page_setup(hostile_html):

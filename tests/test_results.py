@@ -16,6 +16,7 @@ from test_analysis import PLANS, SPEERPUNTEN, ccv_like_input, cleaned_from, prio
 from ivp.analysis import select_scope
 from ivp.atomic import json_text
 from ivp.reference import theme_codes
+from ivp.stats import DIFFERENCE_METHOD, SHARE_METHOD, share_interval, wilson_interval
 from ivp.results import (
     SCHEMA_VERSION,
     agenda_part,
@@ -196,7 +197,7 @@ def test_ccv_sized_sample_reproduces_the_published_shares(tmp_path):
     assert ccv["n_priorities"] == {"published": 381, "ours": 381, "ci95": None, "interval": None,
                                    "inside": None, "label": "aantal speerpunten"}
     assert ccv[VWL_CATEGORY]["ours"] == 0.419948 and ccv[VWL_CATEGORY]["published"] == 0.42
-    assert ccv[VWL_CATEGORY]["inside"] is True and ccv[VWL_CATEGORY]["interval"] == "clusterbootstrap"
+    assert ccv[VWL_CATEGORY]["inside"] is True and ccv[VWL_CATEGORY]["interval"] == SHARE_METHOD
     assert ccv["Ondermijning"]["ours"] == 0.280840 and ccv["Ondermijning"]["inside"] is True
     assert ccv["joint_plan_share"]["ours"] == 0.0 and ccv["joint_plan_share"]["inside"] is False
 
@@ -236,19 +237,50 @@ def test_small_number_flags_name_each_figure_based_on_fewer_than_ten_plans():
     assert small_number_flags({"n_plans": 0}) == ["geen_plannen", "indicatief"]
 
 
-def test_with_fewer_than_ten_plans_the_headline_interval_is_wilson_not_a_degenerate_bootstrap(data):
-    # G4 in 2020: the two Amsterdam plans; a bootstrap over two plans has (almost) no clusters to resample
-    section = themes_part(select_scope(data, "G4", "2020"), seed=SEED, n_bootstrap=2000)
+def test_with_fewer_than_ten_plans_the_headline_interval_is_share_interval_and_indicatief(data):
+    # G4 in 2020: the two Amsterdam plans. Before issue 12 the headline was Wilson below 10 plans; now it is
+    # share_interval at any number of plans (its coverage below 10 plans is in docs/intervals.md).
+    scope = select_scope(data, "G4", "2020")
+    section = themes_part(scope, seed=SEED, n_bootstrap=2000)
     for entry in [*section["categories"].values(), *section["themes"].values()]:
-        assert entry["ci95_methode"] == "wilson"
-        assert entry["ci95"] == entry["ci95_wilson"]
+        assert entry["ci95_methode"] == SHARE_METHOD and entry["indicatief"] is True
+        assert entry["ci95"][0] <= entry["share"] <= entry["ci95"][1]
+        assert entry["ci95"][1] - entry["ci95"][0] > 0.05  # never the zero width of a two-plan bootstrap
 
 
-def test_headline_interval_is_the_cluster_bootstrap_from_ten_plans_on():
+def test_headline_interval_is_the_share_interval_column_and_names_its_method():
     from ivp.analysis import headline_interval
 
-    assert headline_interval([1 / 3, 1 / 3], [0.06, 0.79], n_plans=9) == ([0.06, 0.79], "wilson")
-    assert headline_interval([0.2, 0.3], [0.1, 0.4], n_plans=10) == ([0.2, 0.3], "clusterbootstrap")
+    assert headline_interval({"ci_low": 0.2, "ci_high": 0.3}) == ([0.2, 0.3], SHARE_METHOD)
+
+
+def test_results_name_the_method_of_every_headline_interval(data, tmp_path):
+    results = write_parts(select_scope(data, "nationaal", "2020"), tmp_path)
+    entries = [*results["themes"].values(), *results["categories"].values(), *results["niveau"].values(),
+               results["joint_plans"], results["national_priorities"]]
+    for entry in entries:
+        assert entry["ci95_methode"] == SHARE_METHOD, entry
+        assert len(entry["ci95"]) == 2 and "ci95_wilson" in entry
+    for entry in [*results["themes"].values(), *results["categories"].values(), results["national_priorities"]]:
+        assert entry["plan_ci95_methode"] == SHARE_METHOD and "ci95_cluster" in entry
+    assert results["participation"]["ci95_at_least_methode"] == SHARE_METHOD
+    method = results["methode"]
+    assert (method["share_method"], method["difference_method"]) == (SHARE_METHOD, DIFFERENCE_METHOD)
+    assert set(method["interval_methods"]) >= {SHARE_METHOD, DIFFERENCE_METHOD, "wilson", "clusterbootstrap"}
+    assert "effectieve steekproefomvang" in method["intervals"]
+
+
+def test_headline_intervals_in_results_are_share_interval_of_the_plans(data, tmp_path):
+    scope = select_scope(data, "nationaal", "alle")
+    results = write_parts(scope, tmp_path)
+    per_plan = scope.speerpunten.groupby("plan_id").size().reindex(scope.plan_ids, fill_value=0).to_numpy()
+    vwl = (scope.speerpunten["thema"] == "VWL").groupby(scope.speerpunten["plan_id"]).sum()
+    want = share_interval(vwl.reindex(scope.plan_ids, fill_value=0).to_numpy(), per_plan, seed=SEED)
+    assert results["themes"]["VWL"]["ci95"] == pytest.approx(list(want), abs=1e-6)
+    joint = results["joint_plans"]
+    # a share of plans: share_interval with one unit per plan is Wilson's interval
+    assert joint["ci95"] == joint["ci95_wilson"]
+    assert joint["ci95"] == pytest.approx(list(wilson_interval(joint["n"], joint["n_plans"])), abs=1e-6)
 
 
 def test_ccv_comparison_uses_the_headline_interval_and_names_its_method():
@@ -270,3 +302,27 @@ def test_schema_accepts_a_complete_results_file_and_names_what_is_wrong_in_a_bro
     del broken["flags"]
     messages = sorted(e.message for e in validator.iter_errors(broken))
     assert messages == ["'flags' is a required property", "1.5 is greater than the maximum of 1"]
+
+
+@pytest.mark.parametrize("peiljaar, agenda, source", [
+    ("2020", "veiligheidsagenda_2019_2022", "Kamerstuk 28684 nr. 540"),
+    ("2024", "veiligheidsagenda_2023_2026", "Kamerstuk 28684 nr. 717"),
+])
+def test_each_peiljaar_is_judged_by_the_agenda_in_force(data, tmp_path, peiljaar, agenda, source):
+    results = write_parts(select_scope(data, "nationaal", peiljaar), tmp_path)
+    nat = results["national_priorities"]
+    assert nat["agenda"] == agenda and source in results["national_priorities_source"]
+    assert nat["themes"] == ["OND", "CYB"]
+    if peiljaar == "2024":  # maatschappelijke onrust lies in INT, which holds more: a sensitivity, not the headline
+        assert nat["sensitivity"]["met_int"]["themes"] == ["OND", "CYB", "INT"]
+        assert nat["sensitivity"]["met_int"]["priority_share"] >= nat["priority_share"]
+    else:
+        assert nat["sensitivity"] == {}
+
+
+def test_a_peiljaar_without_an_agenda_in_force_says_so_and_computes_no_share(data, tmp_path):
+    results = write_parts(select_scope(data, "nationaal", "alle"), tmp_path)
+    nat = results["national_priorities"]
+    assert nat["agenda"] is None and "priority_share" not in nat
+    assert nat["note"].startswith("Zonder peiljaar ('alle')")
+    assert results["national_priorities_source"] == nat["note"]

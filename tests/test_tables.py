@@ -98,8 +98,10 @@ def test_every_sheet_equals_results_json(national, tmp_path):
         assert [row["ci95_laag"], row["ci95_hoog"]] == pair(t["ci95"])
         assert [row["ci95_cluster_laag"], row["ci95_cluster_hoog"]] == pair(t["ci95_cluster"])
         assert [row["ci95_wilson_laag"], row["ci95_wilson_hoog"]] == pair(t["ci95_wilson"])
+        assert [row["plannen_ci95_laag"], row["plannen_ci95_hoog"]] == pair(t["plan_ci95"])
         assert [row["plannen_ci95_wilson_laag"], row["plannen_ci95_wilson_hoog"]] == pair(t["plan_ci95_wilson"])
-        assert (row["ci95_methode"], row["indicatief"]) == (t["ci95_methode"], flag(r, "themes"))
+        assert (row["ci95_methode"], row["plannen_ci95_methode"], row["indicatief"]) == (
+            t["ci95_methode"], t["plan_ci95_methode"], flag(r, "themes"))
 
     categories = by_key(book["categorieen"], "categorie")
     assert list(categories) == list(r["categories"])
@@ -108,22 +110,23 @@ def test_every_sheet_equals_results_json(national, tmp_path):
         assert (row["themas"], row["speerpunten"], row["aandeel"], row["plannen"], row["aandeel_plannen"]) == (
             c["themes"], c["n"], c["share"], c["n_plans"], c["plan_share"])
         assert [row["ci95_laag"], row["ci95_hoog"], row["ci95_cluster_laag"], row["ci95_cluster_hoog"],
-                row["ci95_wilson_laag"], row["ci95_wilson_hoog"], row["plannen_ci95_wilson_laag"],
-                row["plannen_ci95_wilson_hoog"], row["ci95_methode"]] == [
-            *pair(c["ci95"]), *pair(c["ci95_cluster"]), *pair(c["ci95_wilson"]), *pair(c["plan_ci95_wilson"]),
-            c["ci95_methode"]]
+                row["ci95_wilson_laag"], row["ci95_wilson_hoog"], row["plannen_ci95_laag"], row["plannen_ci95_hoog"],
+                row["plannen_ci95_wilson_laag"], row["plannen_ci95_wilson_hoog"], row["ci95_methode"]] == [
+            *pair(c["ci95"]), *pair(c["ci95_cluster"]), *pair(c["ci95_wilson"]), *pair(c["plan_ci95"]),
+            *pair(c["plan_ci95_wilson"]), c["ci95_methode"]]
 
     assert [(x["indeling"], x["omschrijving"], x["categorie"], x["aandeel"], x["standaard"])
             for x in values(book["gevoeligheid"])] == [
         (name, r["rollups"][name], cat, share, name == r["default_rollup"])
         for name, shares in r["category_sensitivity"].items() for cat, share in shares.items()]
 
-    assert [(x["niveau"], x["speerpunten"], x["aandeel"], [x["ci95_wilson_laag"], x["ci95_wilson_hoog"]])
-            for x in values(book["niveau"])] == [(k, v["n"], v["share"], pair(v["ci95_wilson"]))
-                                                 for k, v in r["niveau"].items()]
+    assert [(x["niveau"], x["speerpunten"], x["aandeel"], [x["ci95_laag"], x["ci95_hoog"]], x["ci95_methode"],
+             [x["ci95_wilson_laag"], x["ci95_wilson_hoog"]]) for x in values(book["niveau"])] == [
+        (k, v["n"], v["share"], pair(v["ci95"]), v["ci95_methode"], pair(v["ci95_wilson"]))
+        for k, v in r["niveau"].items()]
 
     joint, jp = measure(book["gezamenlijk"]), r["joint_plans"]
-    assert joint["gezamenlijke plannen (twee of meer gemeenten)"][:3] == (jp["n"], jp["share"], pair(jp["ci95_wilson"]))
+    assert joint["gezamenlijke plannen (twee of meer gemeenten)"][:3] == (jp["n"], jp["share"], pair(jp["ci95"]))
     assert joint["gemeenten met een gezamenlijk plan"][:2] == (jp["municipalities_in_joint_plans"],
                                                                jp["municipalities_share"])
     assert joint["plannen"][0] == jp["n_plans"] and joint["gemeenten in de steekproef"][0] == jp["n_municipalities"]
@@ -146,24 +149,15 @@ def test_every_sheet_equals_results_json(national, tmp_path):
 
     part, pp = measure(book["participatie"]), r["participation"]
     assert part["inbreng van inwoners vermeld (ondergrens over alle plannen)"][:3] == (
-        pp["n_yes"], pp["share_at_least"], pair(pp["ci95_wilson_at_least"]))
+        pp["n_yes"], pp["share_at_least"], pair(pp["ci95_at_least"]))
     assert (part["geen inbreng van inwoners"][0], part["onbekend"][0], part["plannen"][0]) == (
         pp["n_no"], pp["n_unknown"], pp["n_plans"])
     assert part["alleen plannen waarvan het bekend is"][:2] == (pp["n_known"], pp["share_among_known"])
     assert {x["vorm"]: x["plannen"] for x in values(book["participatievormen"])} == pp["forms"]
 
-    agenda, nat = measure(book["landelijke_prioriteiten"]), r["national_priorities"]
-    assert agenda["speerpunten die aansluiten"][:3] == (nat["n"], nat["priority_share"], pair(nat["ci95"]))
-    assert agenda["idem, clusterbootstrap"][2] == pair(nat["ci95_cluster"])
-    assert agenda["idem, Wilson"][2] == pair(nat["ci95_wilson"])
-    assert agenda["plannen met ten minste één zo'n speerpunt"][:3] == (nat["n_plans_with"], nat["plan_share"],
-                                                                      pair(nat["plan_ci95_wilson"]))
-    assert (agenda["speerpunten"][0], agenda["plannen"][0]) == (nat["n_priorities"], nat["n_plans"])
-    for code, n in nat["by_theme"].items():
-        assert agenda[f"waarvan thema {code}"][0] == n
-    assert [(x["niveau"], x["aansluitend"], x["speerpunten"], x["aandeel"])
-            for x in values(book["landelijk_per_niveau"])] == [
-        (k, v["n"], v["n_priorities"], v["share"]) for k, v in nat["by_niveau"].items()]
+    assert measure(book["landelijke_prioriteiten"]) == {  # peiljaar alle: no agenda in force, only counts
+        "speerpunten": (r["national_priorities"]["n_priorities"], None, [None, None], True),
+        "plannen": (r["national_priorities"]["n_plans"], None, [None, None], True)}
 
     ccv = by_key(book["ccv2020"], "sleutel")
     assert list(ccv) == list(r["ccv2020"])
@@ -209,6 +203,40 @@ def test_the_indicatief_column_is_the_reports_badge_figure_by_figure(tmp_path):
     joint = measure(book["gezamenlijk"])
     assert joint["gezamenlijke plannen (twee of meer gemeenten)"][3] is is_indicatief(results, "joint_plans")
     assert joint["plannen"][3] is False
+
+
+@pytest.mark.parametrize("peiljaar", ["2020", "2024"])
+def test_the_national_priorities_sheets_follow_the_agenda_in_force_with_its_sensitivity(data, tmp_path, peiljaar):
+    r = write_parts(select_scope(data, "nationaal", peiljaar), tmp_path / "job")
+    nat = r["national_priorities"]
+    book = read_back(r, None, tmp_path / job.TABLES_FILE)
+    agenda, flag = measure(book["landelijke_prioriteiten"]), is_indicatief(r, "national_priorities")
+
+    def rows_of(entry, prefix=""):
+        rows = {f"{prefix}speerpunten die aansluiten": (entry["n"], entry["priority_share"], pair(entry["ci95"]), flag),
+                f"{prefix}idem, interval als speerpunten onafhankelijk waren (Wilson)":
+                    (None, None, pair(entry["ci95_wilson"]), flag),
+                f"{prefix}idem, clusterbootstrap": (None, None, pair(entry["ci95_cluster"]), flag),
+                f"{prefix}plannen met ten minste één zo'n speerpunt":
+                    (entry["n_plans_with"], entry["plan_share"], pair(entry["plan_ci95"]), flag)}
+        return {k: v for k, v in rows.items() if v[:2] != (None, None) or v[2] != [None, None]}
+
+    expected = {"speerpunten": (nat["n_priorities"], None, [None, None], flag),
+                "plannen": (nat["n_plans"], None, [None, None], flag), **rows_of(nat),
+                **{f"waarvan thema {code}": (n, None, [None, None], flag) for code, n in nat["by_theme"].items()}}
+    for extra in nat["sensitivity"].values():
+        expected.update(rows_of(extra, f"gevoeligheid {extra['label']}: "))
+    assert agenda == expected
+    assert (peiljaar == "2024") == bool(nat["sensitivity"])  # 2023-2026 has INT as a sensitivity set
+    kinds = [label.startswith("gevoeligheid") for label in agenda]
+    assert kinds == sorted(kinds)  # the figures of the agenda first, its sensitivity sets after them
+    assert [(x["niveau"], x["aansluitend"], x["speerpunten"], x["aandeel"])
+            for x in values(book["landelijk_per_niveau"])] == [
+        (k, v["n"], v["n_priorities"], v["share"]) for k, v in nat["by_niveau"].items()]
+    text = {row["onderdeel"].value: row["toelichting"].value for row in book["Toelichting"]}
+    assert text["Landelijke prioriteiten"] == nat["agenda_label"]
+    for name, method in r["methode"]["interval_methods"].items():
+        assert text[f"methode {name}"] == method
 
 
 def test_shares_are_percentages_counts_integers_and_flags_booleans(national, tmp_path):

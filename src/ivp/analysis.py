@@ -29,7 +29,7 @@ from .clean import Cleaned, read_processed
 from .job import check_cohort, peiljaar_year
 from .errors import InputProblem, InvalidInput
 from .reference import COHORTS, codebook, cohort_size, theme_codes
-from .stats import N_BOOTSTRAP, cluster_bootstrap_ratios, share, wilson_interval
+from .stats import N_BOOTSTRAP, SHARE_METHOD, cluster_bootstrap_ratios, share, share_interval, wilson_interval
 from .validate import LEVELS, PARTICIPATION_FORMS
 
 SMALL_N = 10  # figures based on fewer plans are marked "indicatief"
@@ -245,7 +245,8 @@ def priorities_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels
 
 
 def share_table(counts: pd.DataFrame, *, totals=None, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> pd.DataFrame:
-    """Shares of speerpunten per level with both 95% intervals, and the share of plans with the level.
+    """Shares of speerpunten per level with the headline 95% interval (``stats.share_interval``) and the
+    Wilson and cluster-bootstrap ones, and the share of plans with the level with its interval.
 
     Args:
         counts: plans x levels, as from ``priorities_per_plan``.
@@ -253,9 +254,11 @@ def share_table(counts: pd.DataFrame, *, totals=None, seed: int, n_bootstrap: in
             ``counts`` (then the levels must be exhaustive). Levels may overlap when ``totals`` is given
             (e.g. themes and the categories they roll up into, in one table and one bootstrap).
     Returns:
-        one row per level (index): ``n``, ``share``, ``wilson_low``, ``wilson_high`` (speerpunten as
-        independent units), ``cluster_low``, ``cluster_high`` (percentile bootstrap resampling plans),
-        ``n_plans`` (plans with at least one), ``plan_share`` (of all plans in ``counts``),
+        one row per level (index): ``n``, ``share``, ``ci_low``, ``ci_high`` (``share_interval``, method
+        ``stats.SHARE_METHOD``: the interval the report shows), ``wilson_low``, ``wilson_high`` (speerpunten
+        as independent units), ``cluster_low``, ``cluster_high`` (percentile bootstrap resampling plans),
+        ``n_plans`` (plans with at least one), ``plan_share`` (of all plans in ``counts``), ``plan_ci_low``,
+        ``plan_ci_high`` (``share_interval`` with one unit per plan, which is Wilson's interval),
         ``plan_wilson_low``, ``plan_wilson_high``.
     """
     values = counts.to_numpy(dtype=float)
@@ -263,16 +266,21 @@ def share_table(counts: pd.DataFrame, *, totals=None, seed: int, n_bootstrap: in
     total = per_plan.sum()
     n = values.sum(axis=0)
     wilson = wilson_interval(n, total)
+    headline = share_interval(values, per_plan, seed=seed, n_resamples=n_bootstrap)
     cluster = cluster_bootstrap_ratios(values, per_plan, n_resamples=n_bootstrap, seed=seed)
     n_plans = (values > 0).sum(axis=0)
+    plan_headline = share_interval((values > 0).astype(float), np.ones(len(values)), seed=seed,
+                                   n_resamples=n_bootstrap)
     plan_wilson = wilson_interval(n_plans, len(values))
     return pd.DataFrame({
         "n": n.astype(int),
         "share": n / total if total else np.nan,
+        "ci_low": headline[:, 0], "ci_high": headline[:, 1],
         "wilson_low": wilson[:, 0], "wilson_high": wilson[:, 1],
         "cluster_low": cluster[:, 0], "cluster_high": cluster[:, 1],
         "n_plans": n_plans.astype(int),
         "plan_share": n_plans / len(values) if len(values) else np.nan,
+        "plan_ci_low": plan_headline[:, 0], "plan_ci_high": plan_headline[:, 1],
         "plan_wilson_low": plan_wilson[:, 0], "plan_wilson_high": plan_wilson[:, 1],
     }, index=pd.Index(counts.columns, name=counts.columns.name))
 
@@ -362,17 +370,29 @@ def niveau_split(scope: Scope) -> pd.DataFrame:
     """Speerpunten by ``niveau`` (lokaal / regionaal / onbekend).
 
     Returns:
-        one row per level (index ``niveau``): ``n``, ``share``, ``wilson_low``, ``wilson_high``.
+        one row per level (index ``niveau``): ``n``, ``share``, ``ci_low``, ``ci_high`` (``share_interval``
+        over the plans), ``wilson_low``, ``wilson_high``.
     """
     total = len(scope.speerpunten)
-    n = scope.speerpunten["niveau"].value_counts().reindex(list(LEVELS), fill_value=0).to_numpy()
+    per_plan = priorities_per_plan(scope.speerpunten, scope.plan_ids, "niveau", LEVELS).to_numpy(dtype=float)
+    n = per_plan.sum(axis=0)
+    headline = share_interval(per_plan, speerpunten_per_plan(scope.speerpunten, scope.plan_ids), seed=0)
     wilson = wilson_interval(n, total)
     return pd.DataFrame({"n": n.astype(int), "share": n / total if total else np.nan,
+                         "ci_low": headline[:, 0], "ci_high": headline[:, 1],
                          "wilson_low": wilson[:, 0], "wilson_high": wilson[:, 1]},
                         index=pd.Index(LEVELS, name="niveau"))
 
 
 # --- 3. joint plans -----------------------------------------------------------------------------
+
+def plan_share_interval(yes, key: str = "ci95") -> dict:
+    """``{key: [low, high], key + "_methode": SHARE_METHOD}``: the headline interval of the share of plans
+    where ``yes`` (one bool per plan) is true: ``share_interval`` with one unit per plan."""
+    yes = np.asarray(yes, dtype=float)
+    low, high = share_interval(yes, np.ones(len(yes)), seed=0)
+    return {key: [low, high], f"{key}_methode": SHARE_METHOD}
+
 
 def joint_plans(scope: Scope) -> dict:
     """Plans drawn up by two or more municipalities (``gezamenlijk``) in the scope.
@@ -380,7 +400,8 @@ def joint_plans(scope: Scope) -> dict:
     Args:
         scope: plans with ``gezamenlijk``, ``partners_onbekend``, ``n_gemeenten``; gemeenten with ``code``.
     Returns:
-        keys ``n`` (joint plans), ``n_plans``, ``share``, ``ci95_wilson``, ``municipalities_in_joint_plans``
+        keys ``n`` (joint plans), ``n_plans``, ``share``, ``ci95`` (``share_interval`` with one unit per
+        plan: Wilson's interval) and ``ci95_methode``, ``ci95_wilson``, ``municipalities_in_joint_plans``
         (covered cohort members named in a joint plan), ``n_municipalities`` (all covered members),
         ``municipalities_share``, ``n_partners_unknown`` (joint per the source but one municipality named),
         ``sizes`` (joint plans per number of municipalities, partners-unknown plans left out),
@@ -399,6 +420,7 @@ def joint_plans(scope: Scope) -> dict:
         "n": len(joint),
         "n_plans": len(plans),
         "share": share(len(joint), len(plans)),
+        **plan_share_interval(plans["gezamenlijk"].astype(bool)),
         "ci95_wilson": [low, high],
         "municipalities_in_joint_plans": len(in_joint),
         "n_municipalities": len(covered),
@@ -423,8 +445,9 @@ def participation(scope: Scope) -> dict:
     divides by the plans where it is known (``ja`` or ``nee``) only and is labelled as such.
 
     Returns:
-        keys ``n_plans``, ``n_yes``, ``n_no``, ``n_unknown``, ``share_at_least``,
-        ``ci95_wilson_at_least``, ``n_known``, ``share_among_known``, ``forms`` (plans per form, every
+        keys ``n_plans``, ``n_yes``, ``n_no``, ``n_unknown``, ``share_at_least``, ``ci95_at_least`` and
+        ``ci95_at_least_methode`` (``plan_share_interval``), ``ci95_wilson_at_least``, ``n_known``,
+        ``share_among_known``, ``forms`` (plans per form, every
         form of the input format), ``indicatief``, ``among_known_indicatief``, ``forms_indicatief``.
     """
     plans = scope.plans
@@ -439,6 +462,7 @@ def participation(scope: Scope) -> dict:
         "n_plans": len(plans),
         "n_yes": n_yes, "n_no": n_no, "n_unknown": n_unknown,
         "share_at_least": share(n_yes, len(plans)),
+        **plan_share_interval(value == "ja", "ci95_at_least"),
         "ci95_wilson_at_least": [low, high],
         "n_known": n_yes + n_no,
         "share_among_known": share(n_yes, n_yes + n_no),
@@ -451,29 +475,29 @@ def participation(scope: Scope) -> dict:
 
 # --- 5. national priorities ---------------------------------------------------------------------
 
-def headline_interval(ci_cluster, ci_wilson, n_plans: int) -> tuple[list, str]:
-    """The interval the report shows for a share of speerpunten, and the name of its method.
-
-    The cluster bootstrap over plans is right for speerpunten that cluster within plans, but with fewer
-    than ``SMALL_N`` plans it has too few clusters to resample (one plan gives a zero-width interval);
-    then the Wilson interval is shown.
-    """
-    if n_plans >= SMALL_N:
-        return list(ci_cluster), "clusterbootstrap"
-    return list(ci_wilson), "wilson"
+def headline_interval(row) -> tuple[list, str]:
+    """The interval the report shows for a share (a row of ``share_table``: ``ci_low``, ``ci_high``), and
+    the name of its method: ``stats.share_interval`` at any number of plans (chosen by its measured
+    coverage, docs/intervals.md; below ``SMALL_N`` plans the figure is still marked indicatief).
+    Before issue 12 this was the cluster bootstrap from ``SMALL_N`` plans on and Wilson below."""
+    return [row["ci_low"], row["ci_high"]], SHARE_METHOD
 
 
-def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP) -> dict:
-    """How far the speerpunten address a priority of the Veiligheidsagenda 2019-2022 (codebook flag
-    ``landelijke_prioriteit``: OND and CYB).
+def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTRAP, themes=None) -> dict:
+    """How far the speerpunten address a national priority: the share on the codebook ``themes`` that stand
+    for the agenda in force (``ivp.agenda``; default the codebook flag ``landelijke_prioriteit``, OND and
+    CYB, which are the themes of the Veiligheidsagenda 2019-2022).
 
     Returns:
         keys ``n`` (such speerpunten), ``n_priorities``, ``priority_share``, ``ci95_wilson``,
-        ``ci95_cluster``, ``ci95`` and ``ci95_methode`` (see ``headline_interval``), ``n_plans_with``, ``n_plans``, ``plan_share`` (plans with at least one),
-        ``plan_ci95_wilson``, ``themes`` (the codes), ``by_theme`` (speerpunten per code),
+        ``ci95_cluster``, ``ci95`` and ``ci95_methode`` (see ``headline_interval``), ``n_plans_with``,
+        ``n_plans``, ``plan_share`` (plans with at least one), ``plan_ci95`` and ``plan_ci95_methode``
+        (``share_interval`` with one unit per plan), ``plan_ci95_wilson``, ``themes`` (the codes),
+        ``by_theme`` (speerpunten per code),
         ``by_niveau`` ({niveau: {n_priorities, n, share}}), ``indicatief``.
     """
-    codes = [t["code"] for t in codebook()["themes"] if bool(t["landelijke_prioriteit"])]
+    codes = list(themes) if themes is not None else [t["code"] for t in codebook()["themes"]
+                                                     if bool(t["landelijke_prioriteit"])]
     sp = scope.speerpunten
     landelijk = is_in(sp["thema"], codes)
     counts = priorities_per_plan(pd.DataFrame({"plan_id": sp["plan_id"], "landelijk": landelijk}),
@@ -493,12 +517,11 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
         "priority_share": table["share"],
         "ci95_wilson": [table["wilson_low"], table["wilson_high"]],
         "ci95_cluster": [table["cluster_low"], table["cluster_high"]],
-        **dict(zip(("ci95", "ci95_methode"), headline_interval(
-            [table["cluster_low"], table["cluster_high"]], [table["wilson_low"], table["wilson_high"]],
-            len(scope.plans)))),
+        **dict(zip(("ci95", "ci95_methode"), headline_interval(table))),
         "n_plans_with": int(table["n_plans"]),
         "n_plans": len(scope.plans),
         "plan_share": table["plan_share"],
+        "plan_ci95": [table["plan_ci_low"], table["plan_ci_high"]], "plan_ci95_methode": SHARE_METHOD,
         "plan_ci95_wilson": [table["plan_wilson_low"], table["plan_wilson_high"]],
         "themes": codes,
         "by_theme": dict(zip(codes, np.bincount(theme[theme >= 0], minlength=len(codes)).tolist())),

@@ -27,18 +27,18 @@ from scipy.sparse.csgraph import connected_components
 
 from .analysis import SMALL_N, rollup_categories
 from .reference import membership, theme_codes
-from .stats import LEVEL, N_BOOTSTRAP, cluster_bootstrap_ratios, resample_counts
+from .stats import LEVEL, N_BOOTSTRAP, SHARE_METHOD, resample_counts, share_interval
 
 THEME_PREFIX = "thema_"
 CATEGORY_PREFIX = "categorie_"
 JOINT = "gezamenlijk"
 PARTICIPATION = "participatie"
 STRATA = ("G4", "G40", "P10", "overig")
-METHOD = "clusterbootstrap_gemeenten"
+METHOD = f"{SHARE_METHOD}_gemeenten"
 METHOD_NL = (
-    "95%-percentielinterval van een clusterbootstrap over groepen gemeenten: gemeenten die via een gedeeld "
-    "plan met elkaar verbonden zijn, vormen samen één groep en worden samen getrokken ({n} trekkingen, "
-    "seed {seed})."
+    "95%-interval van ivp.stats.share_interval (Wilson op de effectieve steekproefomvang, zie Methode) met groepen "
+    "gemeenten als clusters: gemeenten die via een gedeeld plan met elkaar verbonden zijn, vormen samen één "
+    "groep, want hun speerpunten komen uit dezelfde plannen."
 )
 WEIGHTED_METHOD = "poststratificatie_cohort_bootstrap_binnen_strata"
 WEIGHTED_METHOD_NL = (
@@ -61,9 +61,10 @@ def _ratio_interval(numerators, denominators, *, seed: int, n_resamples: int) ->
     """Clustered 95% interval of ``sum(numerators[:, j]) / sum(denominators)`` for every column ``j``.
 
     ``numerators`` ``(n_clusters, k)``, ``denominators`` ``(n_clusters,)``; returns ``(k, 2)``. The one
-    place to swap in ``ivp.stats.share_interval(numerators, denominators, seed=..., n_resamples=...)``.
+    place that chooses the method: ``ivp.stats.share_interval``, chosen by the coverage benchmark for ratios of
+    sums over clusters (docs/intervals.md).
     """
-    return cluster_bootstrap_ratios(numerators, denominators, n_resamples=n_resamples, seed=seed)
+    return share_interval(numerators, denominators, seed=seed, n_resamples=n_resamples)
 
 
 # --- per municipality ---------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 run an index page.
 
 nbconvert's default template loads require.js and MathJax from a CDN; the report template
-(``templates/ivp_rapport``) keeps nbconvert's cell rendering but writes a page head of its own with an
-inline stylesheet and no script at all. Figures are embedded by the report blocks (``ivp.report``)."""
+(``templates/ivp_rapport``) keeps nbconvert's cell rendering but puts it in the page of ``templates/pagina.html.j2``
+(a head with an inline stylesheet and no script at all), the page the index (``templates/overzicht.html.j2``,
+rendered by ``ivp.templating``) uses too. Figures are embedded by the report blocks (``ivp.report``)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,12 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from . import report
+from . import report, templating
 from .atomic import write_text
+from .templating import TEMPLATES, stylesheet
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "ivp_rapport"
 HIDDEN_TAGS = ("parameters", "injected-parameters", "notitie")
-
-
-def stylesheet() -> str:
-    """The report stylesheet (inline CSS, no external references)."""
-    return (TEMPLATES / TEMPLATE / "ivp.css").read_text(encoding="utf-8")
 
 
 def report_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -53,7 +49,8 @@ def exporter() -> HTMLExporter:
     """HTMLExporter with the report template: no code, no prompts, no anchor links."""
     exp = HTMLExporter(
         template_name=TEMPLATE,
-        extra_template_basedirs=[str(TEMPLATES)],
+        extra_template_basedirs=[str(TEMPLATES)],  # finds ivp_rapport/
+        extra_template_paths=[str(TEMPLATES)],  # finds pagina.html.j2, the page the index uses too
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -106,42 +103,32 @@ def index_rows(out: Path, peiljaren, cohorts, failed: dict | None = None) -> lis
     return rows
 
 
-def index_html(rows: list[dict]) -> str:
-    """The index page: a table linking every report with its headline figures (all text escaped)."""
-    table_rows = []
+def index_data(rows: list[dict]) -> list[dict]:
+    """What the index page shows of each row of ``index_rows``: ``peiljaar``, ``cohort``, ``href``, ``fout``
+    and ``cijfers`` (None without results): ``n_plans``, ``n_priorities`` ('–' when missing), the shares
+    with their headline intervals of the two CCV categories (``vwl``, ``ond``) and the joint plans
+    (``joint``), and ``indicatief``."""
+    data = []
     for row in rows:
-        res = row["results"] or {}
-        vwl = (res.get("categories") or {}).get(report.VWL) or {}
-        ond = (res.get("categories") or {}).get(report.OND) or {}
-        joint = res.get("joint_plans") or {}
-        cohort = (report.Html(f'<a href="{report.esc(row["href"])}">{report.esc(row["cohort"])}</a>')
-                  if row["href"] else report.Html(f'{report.esc(row["cohort"])} (geen rapport)'))
-        status = report.Html(f'<span class="mislukt">laatste run mislukt: {report.esc(row["fout"])}</span>'
-                             + (" (vorig rapport behouden)" if row["href"] else "")) if row["fout"] else "ok"
-        mark = report.Html(report.marker(res)) if res else ""
-        table_rows.append([
-            row["peiljaar"], cohort, res.get("n_plans", "–"), res.get("n_priorities", "–"),
-            report.share_with_ci(vwl.get("share"), vwl.get("ci95")) if res else "–",
-            report.share_with_ci(ond.get("share"), ond.get("ci95")) if res else "–",
-            report.share_with_ci(joint.get("share"), joint.get("ci95_wilson")) if res else "–",
-            mark, status,
-        ])
-    table = report.table(
-        ["peiljaar", "cohort (rapport)", "plannen", "speerpunten", report.VWL, report.OND,
-         "gezamenlijke plannen", "", "status"],
-        table_rows, caption="Rapporten per peiljaar en cohort, met de kopcijfers (95%-BI)", numeric={2, 3})
-    return (
-        "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"generator\" content=\"ivp\">\n"
-        "<title>IVP-analyse: rapporten per cohort</title>\n"
-        f"<style>\n{stylesheet()}\n</style>\n</head>\n<body>\n<main class=\"breed\">\n"
-        "<p class=\"bovenschrift\">Landelijke analyse integrale veiligheidsplannen</p>\n"
-        "<h1>Rapporten per peiljaar en cohort</h1>\n"
-        "<p>Elk rapport is een los HTML-bestand zonder externe bronnen. Aandelen speerpunten met een 95%-interval "
-        "uit een clusterbootstrap over plannen; het aandeel gezamenlijke plannen met een Wilson-interval.</p>\n"
-        f"{table}\n</main>\n</body>\n</html>\n"
-    )
+        res = row["results"]
+        figures = None
+        if res:
+            categories = res.get("categories") or {}
+            figures = {"n_plans": res.get("n_plans", "–"), "n_priorities": res.get("n_priorities", "–"),
+                       "vwl": report.share_of(categories.get(report.VWL), "ci95"),
+                       "ond": report.share_of(categories.get(report.OND), "ci95"),
+                       "joint": report.share_of(res.get("joint_plans"), "ci95_wilson"),
+                       "indicatief": report.is_indicatief(res)}
+        data.append({"peiljaar": row["peiljaar"], "cohort": row["cohort"], "href": row["href"], "fout": row["fout"],
+                     "cijfers": figures})
+    return data
+
+
+def index_html(rows: list[dict]) -> str:
+    """The index page: a table linking every report with its headline figures (all text escaped), on the
+    page template of the reports (``templates/pagina.html.j2``)."""
+    return templating.render("overzicht.html.j2", rijen=index_data(rows), stylesheet=stylesheet(),
+                             VWL=report.VWL, OND=report.OND) + "\n"
 
 
 def write_index(out: Path, peiljaren, cohorts, failed: dict | None = None) -> Path:

@@ -1,86 +1,48 @@
-"""Dutch text building blocks of the report (``notebooks/05_rapport.ipynb``).
+"""The Dutch report of one job (``notebooks/05_rapport.ipynb``): each section's numbers as plain data,
+rendered by the section's template.
 
 Every section function takes the job's ``results.json`` (a dict, written by ``ivp.results``) or the
-provenance (``ivp.provenance``) and returns an ``Html`` block that a notebook cell shows as it is. All
-numbers come from those dicts. All text that comes from data (plan titles, municipality names, speerpunt
-titles, URLs) passes through ``esc`` or ``link``, so a title such as ``<script>alert(1)</script>`` is
-shown as text and never run.
+provenance (``ivp.provenance``) and returns an ``Html`` block that a notebook cell shows as it is. All numbers
+come from those dicts. The functions here only compute and select (dicts, lists, numbers, the figures); the
+prose and the markup are in ``templates/secties/<section>.html.j2``, rendered by ``ivp.templating`` with
+autoescape on, so text from the data (plan titles, municipality names, speerpunt titles, URLs) such as
+``<script>alert(1)</script>`` is shown as text and never run. The Dutch number formats (``pct``,
+``interval``, ``share_with_ci``, ``number``, ``count``) are ``ivp.formats``, importable from here too.
 """
 
 from __future__ import annotations
 
 import base64
-import html
-import math
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
+from markupsafe import Markup
 
-from . import figures
+from . import figures, maps, templating
 from .analysis import SMALL_N
-from .reference import codebook, theme_table
+from .formats import count, interval, missing, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
+from .reference import COHORTS, codebook, cohort_codes, theme_table
 from .synth import SYNTHETIC
 
-COHORT_NAMES = {
-    "nationaal": "alle gemeenten (nationaal)",
-    "G4": "G4 (de vier grootste steden)",
-    "G40": "G40 (stedennetwerk van veertig middelgrote steden)",
-    "P10": "P10 (netwerk van grote plattelandsgemeenten)",
-    "overig": "overige gemeenten (niet in G4, G40 of P10)",
-}
 VWL = "Veilige woon- en leefomgeving"
 OND = "Ondermijning"
-FORMS = {"enquete": "enquête", "burgerpanel": "burgerpanel", "bijeenkomst": "bijeenkomst",
-         "wijkraad": "wijkraad", "meldpunt": "meldpunt", "overig": "overig"}
-SECTIONS = (("kernbevindingen", "Kernbevindingen"), ("steekproef", "Steekproef"), ("themas", "Thema's"),
-            ("samenwerking", "Samenwerking"), ("landelijk", "Landelijke prioriteiten"),
-            ("vergelijking", "Vergelijking met de CCV-analyse 2020"), ("methode", "Methode en beperkingen"),
-            ("verantwoording", "Verantwoording"))
+LEVELS = ("lokaal", "regionaal")  # order of the speerpunt levels; other levels follow in the order found
 
 
-class Html(str):
-    """A piece of HTML that Jupyter (and so nbconvert) shows as HTML."""
+class Html(Markup):
+    """A piece of HTML made by a template, which Jupyter (and so nbconvert) shows as HTML."""
 
     def _repr_html_(self) -> str:
         return str(self)
 
 
-# ---------------------------------------------------------------- formatting
-
-def esc(value) -> str:
-    """``value`` as text that is safe inside HTML elements and attribute values."""
-    return html.escape("" if value is None else str(value), quote=True)
+def _block(template: str, **context) -> Html:
+    """Section template ``templates/secties/<template>.html.j2`` rendered with ``context``."""
+    return Html(templating.render(f"secties/{template}.html.j2", **context))
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def number(x, digits: int = 1) -> str:
-    """Dutch notation: ``1234.56`` with digits=1 -> ``"1.234,6"``; missing -> ``"–"``."""
-    if _missing(x):
-        return "–"
-    return f"{x:,.{digits}f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-def pct(share, digits: int = 1) -> str:
-    """A fraction as a Dutch percentage: ``0.4213`` -> ``"42,1%"``; missing -> ``"–"``."""
-    return "–" if _missing(share) else f"{number(share * 100, digits)}%"
-
-
-def interval(ci, digits: int = 1) -> str:
-    """``[0.35, 0.5]`` -> ``"35,0–50,0%"``; missing -> ``"–"``."""
-    if not ci or any(_missing(c) for c in ci):
-        return "–"
-    return f"{number(ci[0] * 100, digits)}–{number(ci[1] * 100, digits)}%"
-
-
-def share_with_ci(share, ci, digits: int = 1) -> str:
-    """``"42,1% (95%-BI 35,0–50,0%)"``; without an interval just the share."""
-    text = pct(share, digits)
-    return text if interval(ci) == "–" else f"{text} (95%-BI {interval(ci, digits)})"
-
+# ---------------------------------------------------------------- small parts
 
 def is_indicatief(results: dict, figure: str | None = None) -> bool:
     """True when the job rests on fewer than 10 plans (flag ``indicatief``) or, for ``figure`` (a key
@@ -91,58 +53,36 @@ def is_indicatief(results: dict, figure: str | None = None) -> bool:
     return figure is not None and f"indicatief:{figure}" in flags
 
 
-def marker(results: dict, figure: str | None = None) -> str:
+def _indicatief(results: dict, *figure_keys: str) -> dict:
+    """``{"alles": is_indicatief(results), key: is_indicatief(results, key), ...}`` for a template's badges."""
+    return {"alles": is_indicatief(results), **{key: is_indicatief(results, key) for key in figure_keys}}
+
+
+def marker(results: dict, figure: str | None = None) -> Markup:
     """The ``indicatief`` badge shown next to every figure that rests on small numbers ('' otherwise)."""
-    if not is_indicatief(results, figure):
-        return ""
-    return (f' <span class="indicatief" title="gebaseerd op minder dan {SMALL_N} plannen">'
-            "indicatief</span>")
+    return templating.macro("indicatief")(is_indicatief(results, figure))
 
 
-def link(url, text=None) -> str:
+def web_url(url) -> str | None:
+    """``url`` without surrounding spaces when it is an http(s) address, else None (``javascript:``, ``data:``)."""
+    text = str(url or "").strip()
+    parsed = urlparse(text)
+    return text if parsed.scheme in ("http", "https") and parsed.netloc else None
+
+
+def link(url, text=None) -> Markup:
     """A link to an http(s) source; any other scheme (``javascript:``, ``data:``) is shown as plain text."""
-    label = esc(text if text is not None else url)
-    parsed = urlparse(str(url or "").strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        return label
-    return f'<a href="{esc(str(url).strip())}" rel="noopener noreferrer">{label}</a>'
+    return templating.macro("link")(web_url(url), url if text is None else text)
 
 
-def table(columns: list[str], rows: list[list], *, caption: str = "", numeric: set[int] | None = None) -> str:
-    """An HTML table in a horizontally scrolling wrapper; every cell is escaped.
-
-    ``numeric`` holds the indices of right-aligned columns. A cell given as ``Html`` is inserted as is
-    (for links and badges that were escaped when they were made).
-    """
-    numeric = numeric or set()
-
-    def cell(tag: str, i: int, value) -> str:
-        cls = ' class="num"' if i in numeric else ""
-        text = str(value) if isinstance(value, Html) else esc(value)
-        return f"<{tag}{cls}>{text}</{tag}>"
-
-    head = "".join(cell("th", i, c) for i, c in enumerate(columns))
-    body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>" for r in rows)
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="tabel" role="region" tabindex="0" aria-label="{esc(caption or "tabel")}">'
-            f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+def _svg(fig) -> str:
+    """A matplotlib figure as base64 SVG, embedded by the template's ``figuur`` (no external file)."""
+    return base64.b64encode(figures.to_svg(fig).encode("utf-8")).decode("ascii")
 
 
-def figure(fig, *, alt: str, caption: str) -> str:
-    """A matplotlib figure as an embedded SVG image with alt text and a caption (no external file)."""
-    svg = figures.to_svg(fig)
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return (f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}">'
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
-
-
-def _section(ident: str, body: str) -> Html:
-    title = dict(SECTIONS)[ident]
-    return Html(f'<section id="{ident}"><h2>{esc(title)}</h2>{body}</section>')
-
-
-def _p(text: str) -> str:
-    return f"<p>{text}</p>"
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as dicts, with None where a value is missing (NaN)."""
+    return [{k: None if missing(v) else v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _empty(results: dict) -> bool:
@@ -150,7 +90,7 @@ def _empty(results: dict) -> bool:
 
 
 def _no_plans(ident: str) -> Html:
-    return _section(ident, _p("Geen plannen in de steekproef voor dit cohort en peiljaar."))
+    return _block("geen_plannen", ident=ident)
 
 
 # ---------------------------------------------------------------- tables from results
@@ -170,12 +110,6 @@ def _intervals(entry: dict) -> dict:
     return {"ci_low": low, "ci_high": high, "methode": entry.get("ci95_methode"),
             "cluster_low": c_low, "cluster_high": c_high, "wilson_low": w_low, "wilson_high": w_high}
 
-
-def interval_method_text(method: str) -> str:
-    """Dutch description of the method of a headline interval, for captions."""
-    if method == "wilson":
-        return f"Wilson; minder dan {SMALL_N} plannen is te weinig voor een clusterbootstrap"
-    return "clusterbootstrap over plannen"
 
 
 def theme_frame(results: dict) -> pd.DataFrame:
@@ -253,156 +187,180 @@ def priority_titles(processed_path, plan_ids) -> pd.DataFrame:
     return sp.sort_values(["plan_id", "volgnummer"], kind="stable").reset_index(drop=True)
 
 
-# ---------------------------------------------------------------- sections
-
-def title_block(results: dict) -> Html:
-    """Report title with cohort and peiljaar, and a table of contents."""
-    cohort, peiljaar = results.get("cohort", ""), str(results.get("peiljaar", ""))
-    scope = "alle plannen, ongeacht hun looptijd" if peiljaar == "alle" else f"plannen die in {esc(peiljaar)} van kracht waren"
-    toc = "".join(f'<li><a href="#{ident}">{esc(title)}</a></li>' for ident, title in SECTIONS)
-    return Html(
-        '<header class="rapportkop"><p class="bovenschrift">Landelijke analyse integrale veiligheidsplannen</p>'
-        f"<h1>Speerpunten in integrale veiligheidsplannen: {esc(cohort)}, peiljaar {esc(peiljaar)}</h1>"
-        f"<p>Cohort: {esc(COHORT_NAMES.get(cohort, cohort))}. Steekproef: {scope}. "
-        "Voor het Strategisch Beraad Veiligheid.</p>"
-        f"{synthetic_warning(results)}"
-        f'<nav class="inhoud" aria-label="Inhoud"><ol>{toc}</ol></nav></header>')
 
 
-def synthetic_warning(results: dict) -> str:
-    """A warning at the top when plans of the job were made by ``ivp synth`` (``sample.bron_type`` counts
-    ``synthetisch``): such a report is a scale test and must not be read as a description of real plans.
-    '' otherwise."""
-    n = int(((results.get("sample") or {}).get("bron_type") or {}).get(SYNTHETIC, 0) or 0)
-    if n <= 0:
-        return ""
-    total = results.get("n_plans") or n
-    if n >= total:
-        which = "Het enige plan in dit rapport is" if n == 1 else f"Alle {n} plannen in dit rapport zijn"
-    else:
-        which = f"{count(n, 'plan', 'plannen')} van de {total} in dit rapport {'is' if n == 1 else 'zijn'}"
-    return ('<p class="waarschuwing" role="note"><strong>Synthetische gegevens, niet voor publicatie.</strong> '
-            f"{which} door <code>ivp synth</code> gemaakt voor schaal- en snelheidstests. De cijfers beschrijven "
-            "geen echte veiligheidsplannen.</p>")
+# ---------------------------------------------------------------- sections: the data of each template
+
+def share_of(entry: dict | None, ci_key: str, share_key: str = "share") -> dict:
+    """``{"share", "ci"}`` of a share entry of results, with the interval under ``ci_key``."""
+    entry = entry or {}
+    return {"share": entry.get(share_key), "ci": entry.get(ci_key)}
 
 
 def _category(results: dict, label: str) -> dict:
     return (results.get("categories") or {}).get(label) or {}
 
 
-def count(n, singular: str, plural: str) -> str:
-    """``"1 plan"``, ``"3 plannen"``: a count with the Dutch noun in the right number."""
-    return f"{n} {singular if n == 1 else plural}"
+def title_data(results: dict) -> dict:
+    """Data of ``titel.html.j2``: cohort, peiljaar, and ``synthetisch`` (``n`` of the ``total`` plans
+    made by ``ivp synth``, counted in ``sample.bron_type``; None when there are none)."""
+    n = int(((results.get("sample") or {}).get("bron_type") or {}).get(SYNTHETIC, 0) or 0)
+    synthetic = {"n": n, "total": results.get("n_plans") or n} if n > 0 else None
+    return {"cohort": results.get("cohort", ""), "peiljaar": str(results.get("peiljaar", "")),
+            "synthetisch": synthetic}
+
+
+def title_block(results: dict) -> Html:
+    """Report title with cohort and peiljaar, a warning when plans of the job were made by ``ivp synth``
+    (a scale test, not a description of real plans), and a table of contents."""
+    return _block("titel", **title_data(results))
+
+
+def largest_category(results: dict) -> dict | None:
+    """The largest CCV categories (ties together): ``labels`` and their number of speerpunten ``n``;
+    None when there are no categories."""
+    cats = category_frame(results)
+    if cats.empty or not cats["n"].max():
+        return None
+    top = cats[cats["n"] == cats["n"].max()]
+    return {"labels": list(top["label"]), "n": int(top["n"].iloc[0])}
 
 
 def largest_category_sentence(results: dict) -> str:
     """'De grootste categorie is X (n speerpunten).' for the largest CCV category; ties are named together."""
-    cats = category_frame(results)
-    if cats.empty or not cats["n"].max():
-        return ""
-    top = cats[cats["n"] == cats["n"].max()]
-    names = " en ".join(esc(label.lower()) for label in top["label"])
-    verb = "zijn" if len(top) > 1 else "is"
-    n = count(int(top["n"].iloc[0]), "speerpunt", "speerpunten")
-    return f"De grootste categorie {verb} {names} ({n}{' elk' if len(top) > 1 else ''})."
+    return templating.render("secties/grootste_categorie.html.j2", grootste=largest_category(results))
+
+
+def kernbevindingen_data(results: dict) -> dict:
+    """Data of ``kernbevindingen.html.j2`` (a job with plans)."""
+    sample = results.get("sample") or {}
+    part = results.get("participation") or {}
+    published = codebook()["ccv2020"]
+    return {
+        "n_plans": results["n_plans"], "n_priorities": results.get("n_priorities", 0),
+        "n_municipalities": results.get("n_municipalities", 0),
+        "cohort_size": sample.get("cohort_size"), "coverage": sample.get("coverage"),
+        "vwl": share_of(_category(results, VWL), "ci95"), "ond": share_of(_category(results, OND), "ci95"),
+        "joint": share_of(results.get("joint_plans"), "ci95_wilson"),
+        "national": share_of(results.get("national_priorities"), "ci95", "priority_share"),
+        "agenda": (results.get("national_priorities") or {}).get("agenda_label", "Veiligheidsagenda 2019-2022"),
+        "participation": {"share_at_least": part.get("share_at_least"), "n_unknown": part.get("n_unknown", 0)},
+        "ccv": {"vwl": published["category_shares"][VWL], "ond": published["category_shares"][OND],
+                "joint": published["joint_plan_share"]},
+        "grootste": largest_category(results),
+        "indicatief": _indicatief(results, "categories", "joint_plans", "national_priorities", "participation"),
+    }
 
 
 def kernbevindingen(results: dict) -> Html:
     """Section 1: five or six sentences with the headline numbers and their 95% intervals."""
     if _empty(results):
-        body = _p(f"Voor cohort {esc(results.get('cohort'))} met peiljaar {esc(results.get('peiljaar'))} zijn er "
-                  "geen plannen in de steekproef. Er zijn daarom geen cijfers voor dit cohort.")
-        return _section("kernbevindingen", body)
+        return _block("kernbevindingen_leeg", cohort=results.get("cohort"), peiljaar=results.get("peiljaar"))
+    return _block("kernbevindingen", **kernbevindingen_data(results))
+
+
+def _year(x) -> int | None:
+    return None if missing(x) or pd.isna(x) else int(x)
+
+
+def steekproef_data(results: dict, priorities: pd.DataFrame | None = None) -> dict:
+    """Data of ``steekproef.html.j2``: the sample's counts, ``zekerheid`` and ``niveau`` rows, and the
+    plans (``results['plans']``) with their speerpunten (``priorities``, optional) and http(s) source."""
     sample = results.get("sample") or {}
-    n_plans, n_sp = results["n_plans"], results.get("n_priorities", 0)
-    vwl, ond = _category(results, VWL), _category(results, OND)
-    joint = results.get("joint_plans") or {}
-    part = results.get("participation") or {}
-    nat = results.get("national_priorities") or {}
-    published = codebook()["ccv2020"]
-    m = marker(results)
-    coverage = ""
-    if sample.get("cohort_size"):
-        coverage = f" ({pct(sample.get('coverage'), 0)} van de {sample['cohort_size']} gemeenten van het cohort)"
-    sentences = [
-        f"De steekproef telt <strong>{count(n_plans, 'plan', 'plannen')}</strong> met "
-        f"<strong>{count(n_sp, 'speerpunt', 'speerpunten')}</strong>, "
-        f"uit {count(results.get('n_municipalities', 0), 'gemeente', 'gemeenten')}{coverage}.{m}",
-        f"<strong>Veilige woon- en leefomgeving</strong> krijgt {share_with_ci(vwl.get('share'), vwl.get('ci95'))} "
-        f"van de speerpunten; de CCV vond in 2020 {pct(published['category_shares'][VWL], 0)}.{marker(results, 'categories')}",
-        f"<strong>Ondermijning</strong> krijgt {share_with_ci(ond.get('share'), ond.get('ci95'))} "
-        f"(CCV 2020: {pct(published['category_shares'][OND], 0)}). {largest_category_sentence(results)}"
-        f"{marker(results, 'categories')}",
-        f"{share_with_ci(joint.get('share'), joint.get('ci95_wilson'))} van de plannen is door twee of meer "
-        f"gemeenten samen opgesteld (CCV/VNG 2020: ongeveer {pct(published['joint_plan_share'], 0)})."
-        f"{marker(results, 'joint_plans')}",
-        f"{share_with_ci(nat.get('priority_share'), nat.get('ci95'))} van de speerpunten sluit aan bij een "
-        f"landelijke prioriteit van de Veiligheidsagenda 2019-2022.{marker(results, 'national_priorities')}",
-        f"Ten minste {pct(part.get('share_at_least'), 0)} van de plannen is opgesteld met inbreng van inwoners; "
-        f"bij {part.get('n_unknown', 0)} van {count(n_plans, 'plan', 'plannen')} is dat uit de bron niet op te maken."
-        f"{marker(results, 'participation')}",
-    ]
-    body = '<ul class="kern">' + "".join(f"<li>{s}</li>" for s in sentences) + "</ul>"
-    body += _p("BI: 95%-betrouwbaarheidsinterval; voor aandelen van speerpunten uit een clusterbootstrap over "
-               f"plannen (bij minder dan {SMALL_N} plannen volgens Wilson), voor aandelen van plannen volgens "
-               "Wilson. Zie Methode en beperkingen.")
-    return _section("kernbevindingen", body)
+    by_plan = {}
+    if priorities is not None:
+        for r in priorities.itertuples():
+            by_plan.setdefault(r.plan_id, []).append({"speerpunt": r.speerpunt, "thema": r.thema})
+    plans = [{"titel": p.get("titel"), "gemeenten": p.get("gemeenten"), "start": _year(p.get("periode_start")),
+              "eind": _year(p.get("periode_eind")), "zekerheid": p.get("zekerheid"),
+              "speerpunten": by_plan.get(p.get("plan_id"), []), "n_speerpunten": p.get("n_speerpunten"),
+              "bron_url": web_url(p.get("bron_url"))} for p in results.get("plans") or []]
+    niveau = [{"niveau": k, "n": v.get("n"), **share_of(v, "ci95_wilson")}
+              for k, v in (results.get("niveau") or {}).items()]
+    return {
+        "n_plans": results.get("n_plans", 0), "n_priorities": results.get("n_priorities", 0),
+        "n_municipalities": results.get("n_municipalities", 0),
+        "cohort_size": sample.get("cohort_size"), "coverage": sample.get("coverage"),
+        "met_peiljaar": str(results.get("peiljaar")) != "alle",
+        "n_out_of_period": sample.get("n_out_of_period", 0),
+        "n_excluded_no_period": results.get("n_excluded_no_period", 0),
+        "n_plans_without_priorities": sample.get("n_plans_without_priorities"),
+        "zekerheid": [[k, v] for k, v in sorted((sample.get("zekerheid") or {}).items())],
+        "niveau": niveau, "plans": plans, "indicatief": _indicatief(results, "sample", "niveau"),
+        "dekking": representativeness_data(results),
+    }
+
+
+def _population(results: dict) -> tuple[list[str] | None, str]:
+    """The municipalities a job speaks for and their Dutch name: a cohort's members, or all of them."""
+    cohort = results.get("cohort")
+    if cohort in (None, "nationaal"):
+        return None, "alle gemeenten"
+    return sorted(cohort_codes(cohort)), ("de overige gemeenten" if cohort == "overig" else f"de {cohort}")
+
+
+def _map(drawn) -> dict:
+    fig, alt, caption = drawn
+    return {"svg": _svg(fig), "alt": alt, "caption": caption}
+
+
+def representativeness_data(results: dict) -> dict:
+    """Data of the coverage part of ``steekproef.html.j2``: the representativeness tables (rows of
+    ``[group, municipalities, covered, coverage]``, ``totaal`` last), the reason size classes are missing, and
+    the coverage map (covered municipalities, joint plans outlined)."""
+    rep = results.get("representativeness") or {}
+
+    def rows(table: dict) -> list[list]:
+        rank = {c: i for i, c in enumerate(COHORTS)}  # cohorts in their usual order, other groups largest first
+        order = sorted((k for k in table if k != "totaal"), key=lambda k: (rank.get(k, len(rank)),
+                                                                           -table[k]["n_gemeenten"], k))
+        return [[k, table[k]["n_gemeenten"], table[k]["n_gedekt"], pct(table[k]["dekking"])]
+                for k in [*order, *(["totaal"] if "totaal" in table else [])]]
+
+    population, label = _population(results)
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    groups = (results.get("joint_plans") or {}).get("groups") or {}
+    links = pd.DataFrame([(plan, code) for plan, codes in groups.items() for code in codes],
+                         columns=["plan_id", "code"])
+    peiljaar = results.get("peiljaar")
+    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
+    return {"tables": {name: rows(rep[name]) for name in ("cohort", "provincie", "veiligheidsregio") if name in rep},
+            "grootteklassen": rep.get("grootteklassen"),
+            "kaart": _map(maps.coverage_map(covered, population=population, joint_groups=links,
+                                            population_label=label, scope_label=scope))}
 
 
 def steekproef(results: dict, priorities: pd.DataFrame | None = None) -> Html:
     """Section 2: plans, speerpunten, municipalities, coverage of the cohort, sources (``zekerheid``), and
     the list of plans (``results['plans']``) with their speerpunten (``priorities``, optional)."""
-    sample = results.get("sample") or {}
-    m = marker(results, "sample")
-    rows = [
-        ["plannen in de steekproef", results.get("n_plans", 0), Html(m)],
-        ["speerpunten", results.get("n_priorities", 0), Html(m)],
-        ["gemeenten met een plan in de steekproef", results.get("n_municipalities", 0), Html(m)],
-    ]
-    if sample.get("cohort_size"):
-        rows.append([f"dekking van het cohort ({sample['cohort_size']} gemeenten)", pct(sample.get("coverage")),
-                     Html(m)])
-    if str(results.get("peiljaar")) != "alle":
-        rows.append(["plannen van het cohort die in het peiljaar niet van kracht waren",
-                     sample.get("n_out_of_period", 0), ""])
-        rows.append(["plannen buiten beschouwing: looptijd onbekend", results.get("n_excluded_no_period", 0), ""])
-    if sample.get("n_plans_without_priorities"):
-        rows.append(["plannen zonder speerpunten", sample["n_plans_without_priorities"], ""])
-    body = table(["maat", "aantal", ""], rows, caption="Omvang van de steekproef", numeric={1})
-    zekerheid = sample.get("zekerheid") or {}
-    if zekerheid:
-        body += table(["zekerheid van de codering", "plannen"], [[k, v] for k, v in sorted(zekerheid.items())],
-                      caption="Bronnen: hoe zeker de speerpunten zijn", numeric={1})
-    body += _p("<em>Zekerheid</em> <strong>hoog</strong>: de speerpunten zijn uit de eigen lijst van het plan "
-               "gelezen; <strong>midden</strong>: uit een nieuwsbericht, begroting of samenvatting, zulke lijsten "
-               "kunnen onvolledig zijn.")
-    niveau = results.get("niveau") or {}
-    if niveau:
-        body += table(["niveau", "speerpunten", "aandeel", ""],
-                      [[k, v.get("n"), share_with_ci(v.get("share"), v.get("ci95_wilson")), Html(marker(results, "niveau"))]
-                       for k, v in niveau.items()],
-                      caption="Lokale en regionale speerpunten", numeric={1})
-    body += _p("De steekproef is geen aselecte trekking: plannen die als tekst openbaar zijn en grote gemeenten "
-               "zijn oververtegenwoordigd. Een gezamenlijk plan telt mee in elk cohort van zijn gemeenten.")
-    plans = results.get("plans") or []
-    if plans:
-        by_plan = {}
-        if priorities is not None:
-            for r in priorities.itertuples():
-                by_plan.setdefault(r.plan_id, []).append(f"{r.speerpunt} ({r.thema})")
-        rows = [[p.get("titel"), p.get("gemeenten"), _period(p.get("periode_start"), p.get("periode_eind")),
-                 p.get("zekerheid"), "; ".join(by_plan.get(p.get("plan_id"), [])) or p.get("n_speerpunten"),
-                 Html(link(p.get("bron_url"), "bron"))] for p in plans]
-        body += ("<details><summary>Plannen in de steekproef, met hun speerpunten</summary>"
-                 + table(["titel", "gemeenten", "looptijd", "zekerheid", "speerpunten (thema)", "bron"], rows,
-                         caption="Plannen in de steekproef en de bron waaruit is gecodeerd")
-                 + "</details>")
-    return _section("steekproef", body)
+    return _block("steekproef", **steekproef_data(results, priorities))
 
 
-def _period(start, end) -> str:
-    known = ["?" if _missing(x) or pd.isna(x) else str(int(x)) for x in (start, end)]
-    return "onbekend" if known == ["?", "?"] else "–".join(known)
+def themas_data(results: dict) -> dict:
+    """Data of ``themas.html.j2`` (a job with plans): themes and CCV categories with their intervals,
+    the headline shares under every roll-up, and the three figures."""
+    themes = theme_frame(results)
+    cats = category_frame(results)
+    sens = sensitivity_frame(results)
+    data = {
+        "n_priorities": results.get("n_priorities", 0),
+        "themes": _records(themes),
+        "ranked": _records(themes.sort_values("share", ascending=False, kind="stable")),
+        "methode": themes["methode"].iloc[0] if len(themes) else "",
+        "figuur_themes": _svg(figures.share_chart(themes)),
+        "categories": _records(cats),
+        "figuur_categories": _svg(figures.share_chart(cats)),
+        "sensitivity": _records(sens),
+        "indicatief": _indicatief(results, "themes", "categories"),
+    }
+    if len(sens):
+        order = list(dict.fromkeys(sens["indeling"]))
+        pivot = sens.pivot(index="indeling", columns="categorie", values="share").reindex(order)
+        columns = [c for c in (VWL, OND) if c in pivot.columns]
+        data.update(figuur_sensitivity=_svg(figures.sensitivity_chart(sens)), sensitivity_columns=columns,
+                    sensitivity_rows=[{"indeling": name, "shares": [pivot.at[name, c] for c in columns]}
+                                      for name in pivot.index])
+    return data
 
 
 def themas(results: dict) -> Html:
@@ -410,107 +368,7 @@ def themas(results: dict) -> Html:
     sensitivity to the roll-up, and the share of plans per theme."""
     if _empty(results):
         return _no_plans("themas")
-    m = marker(results, "themes")
-    themes = theme_frame(results)
-    n_sp = results.get("n_priorities", 0)
-    ranked = themes.sort_values("share", ascending=False, kind="stable")
-    body = figure(
-        figures.share_chart(themes),
-        alt="Staafdiagram: aandeel speerpunten per hoofdthema met 95%-interval. "
-            + "; ".join(f"{r.label} {pct(r.share, 0)} ({interval([r.ci_low, r.ci_high], 0)})"
-                        for r in ranked.itertuples()) + ".",
-        caption=f"Figuur 1. Aandeel van de {n_sp} speerpunten per hoofdthema, met 95%-interval "
-                f"({interval_method_text(themes['methode'].iloc[0] if len(themes) else '')}); n = aantal speerpunten.")
-    if m:
-        body += _p(f"Figuur 1 en de tabellen van deze paragraaf rusten op minder dan {SMALL_N} plannen.{m}")
-    body += table(
-        ["thema", "speerpunten", "aandeel", "95%-BI cluster", "95%-BI Wilson", "plannen met thema", ""],
-        [[f"{r.label} ({r.code})", r.n, pct(r.share), interval([r.cluster_low, r.cluster_high]),
-          interval([r.wilson_low, r.wilson_high]), f"{r.n_plans} ({pct(r.plan_share, 0)})", Html(m)]
-         for r in themes.itertuples()],
-        caption="Speerpunten per hoofdthema; de laatste kolom: plannen met ten minste één speerpunt op het thema",
-        numeric={1, 2, 3, 4, 5})
-    cats = category_frame(results)
-    mc = marker(results, "categories")
-    body += "<h3>Categorieën van de CCV-analyse 2020</h3>"
-    body += figure(
-        figures.share_chart(cats),
-        alt="Staafdiagram: aandeel speerpunten per CCV-categorie met 95%-interval, met het gepubliceerde "
-            "CCV-cijfer als ruit. " + "; ".join(
-                f"{r.label} {pct(r.share, 0)}" + ("" if pd.isna(r.reference) else f" (CCV 2020: {pct(r.reference, 0)})")
-                for r in cats.itertuples()) + ".",
-        caption="Figuur 2. Speerpunten naar de categorieën van de CCV-analyse 2020 (standaardindeling: zorg en "
-                "veiligheid valt onder veilige woon- en leefomgeving). Ruit: het gepubliceerde CCV-cijfer.")
-    body += table(["categorie", "thema's", "speerpunten", "aandeel", "95%-BI cluster", "95%-BI Wilson", "CCV 2020", ""],
-                  [[r.label, r.themes, r.n, pct(r.share), interval([r.cluster_low, r.cluster_high]),
-                    interval([r.wilson_low, r.wilson_high]), "" if pd.isna(r.reference) else pct(r.reference, 0),
-                    Html(mc)] for r in cats.itertuples()],
-                  caption="Speerpunten per CCV-categorie", numeric={2, 3, 4, 5, 6})
-    sens = sensitivity_frame(results)
-    if len(sens):
-        body += "<h3>Gevoeligheid voor de indeling</h3>"
-        body += _p("Hoe de thema's tot categorieën worden samengevoegd is een keuze. Hieronder de twee kopcijfers "
-                   "onder elke indeling uit het codeboek: zo is te zien hoeveel van een verschil met de CCV-cijfers "
-                   "uit de indeling komt en hoeveel uit de steekproef.")
-        body += figure(
-            figures.sensitivity_chart(sens),
-            alt="Stippendiagram van de kopcijfers per indeling. " + "; ".join(
-                f"{r.categorie}, {r.indeling}: {pct(r.share, 0)}" for r in sens.itertuples()) + ".",
-            caption="Figuur 3. Aandeel veilige woon- en leefomgeving en ondermijning onder elke indeling; "
-                    "de stippellijn is het gepubliceerde CCV-cijfer.")
-        order = list(dict.fromkeys(sens["indeling"]))
-        pivot = sens.pivot(index="indeling", columns="categorie", values="share").reindex(order)
-        cols = [c for c in (VWL, OND) if c in pivot.columns]
-        body += table(["indeling", *cols, ""], [[name, *[pct(pivot.at[name, c]) for c in cols], Html(mc)]
-                                               for name in pivot.index],
-                      caption="Kopcijfers per indeling", numeric=set(range(1, len(cols) + 1)))
-    return _section("themas", body)
-
-
-def samenwerking(results: dict) -> Html:
-    """Section 4: joint plans and their size; citizen participation stated as 'at least'."""
-    if _empty(results):
-        return _no_plans("samenwerking")
-    joint = results.get("joint_plans") or {}
-    part = results.get("participation") or {}
-    n_plans = results["n_plans"]
-    m = marker(results, "joint_plans")
-    rows = [["gezamenlijke plannen (twee of meer gemeenten)", joint.get("n", 0),
-             share_with_ci(joint.get("share"), joint.get("ci95_wilson")) + " van de plannen", Html(m)],
-            ["gemeenten met een gezamenlijk plan", joint.get("municipalities_in_joint_plans", 0),
-             f"{pct(joint.get('municipalities_share'))} van de {joint.get('n_municipalities', 0)} gemeenten "
-             "in de steekproef", Html(m)]]
-    if joint.get("n_partners_unknown"):
-        rows.append(["gezamenlijk volgens de bron, partners niet genoemd", joint["n_partners_unknown"], "", ""])
-    body = table(["maat", "aantal", "aandeel", ""], rows, caption="Gezamenlijke plannen", numeric={1})
-    sizes = joint.get("sizes") or {}
-    if sizes:
-        ms = marker(results, "joint_plans.sizes")
-        body += _p(f"Een gezamenlijk plan telt gemiddeld {number(joint.get('size_mean'))} gemeenten (mediaan "
-                   f"{number(joint.get('size_median'), 0)}, hoogstens {joint.get('size_max', '–')}).{ms}")
-        body += table(["gemeenten in het plan", "gezamenlijke plannen"],
-                      [[k, v] for k, v in sorted(sizes.items(), key=lambda kv: _as_int(kv[0]))],
-                      caption="Omvang van de gezamenlijke plannen", numeric={0, 1})
-    body += "<h3>Burgerparticipatie</h3>"
-    mp = marker(results, "participation")
-    body += _p(
-        "Uit openbare bronnen is meestal niet op te maken of inwoners bij het opstellen van het plan zijn "
-        f"betrokken. Het cijfer is daarom een ondergrens: <strong>ten minste "
-        f"{share_with_ci(part.get('share_at_least'), part.get('ci95_wilson_at_least'))}</strong> van alle "
-        f"{n_plans} plannen ({part.get('n_yes', 0)} plannen) vermeldt inbreng van inwoners. {part.get('n_no', 0)} "
-        f"plannen vermelden dat die er niet was; bij {part.get('n_unknown', 0)} is het onbekend.{mp}")
-    if part.get("n_known"):
-        mk = marker(results, "participation.among_known")
-        body += _p(f"Alleen over de {part['n_known']} plannen waarvan het bekend is gerekend, is het aandeel "
-                   f"{pct(part.get('share_among_known'))}; dat cijfer overschat het werkelijke aandeel waarschijnlijk, "
-                   f"omdat participatie vaker wordt vermeld als die er was.{mk}")
-    forms = {k: v for k, v in (part.get("forms") or {}).items() if v}
-    if forms:
-        mf = marker(results, "participation.forms")
-        body += table(["vorm", "plannen", ""], [[FORMS.get(k, k), v, Html(mf)]
-                                              for k, v in sorted(forms.items(), key=lambda kv: (-kv[1], kv[0]))],
-                      caption="Vormen van burgerparticipatie (een plan kan meer vormen noemen)", numeric={1})
-    return _section("samenwerking", body)
+    return _block("themas", **themas_data(results))
 
 
 def _as_int(text) -> int:
@@ -520,132 +378,205 @@ def _as_int(text) -> int:
         return 10**6
 
 
+def samenwerking_data(results: dict) -> dict:
+    """Data of ``samenwerking.html.j2`` (a job with plans): joint plans, their sizes (ascending) and
+    citizen participation with its forms (most frequent first)."""
+    joint = results.get("joint_plans") or {}
+    part = results.get("participation") or {}
+    sizes = sorted((joint.get("sizes") or {}).items(), key=lambda kv: _as_int(kv[0]))
+    forms = sorted(((k, v) for k, v in (part.get("forms") or {}).items() if v), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "n_plans": results["n_plans"],
+        "joint": {"n": joint.get("n", 0), **share_of(joint, "ci95_wilson"),
+                  "municipalities": joint.get("municipalities_in_joint_plans", 0),
+                  "municipalities_share": joint.get("municipalities_share"),
+                  "n_municipalities": joint.get("n_municipalities", 0),
+                  "n_partners_unknown": joint.get("n_partners_unknown"),
+                  "size_mean": joint.get("size_mean"), "size_median": joint.get("size_median"),
+                  "size_max": joint.get("size_max", "–")},
+        "sizes": [[k, v] for k, v in sizes],
+        "participation": {"n_yes": part.get("n_yes", 0), "n_no": part.get("n_no", 0),
+                          "n_unknown": part.get("n_unknown", 0), "n_known": part.get("n_known"),
+                          **share_of(part, "ci95_wilson_at_least", "share_at_least"),
+                          "share_among_known": part.get("share_among_known")},
+        "forms": [{"vorm": k, "n": v} for k, v in forms],
+        "indicatief": _indicatief(results, "joint_plans", "joint_plans.sizes", "participation",
+                                  "participation.among_known", "participation.forms"),
+        "gemeenten": municipality_data(results),
+    }
+
+
+def municipality_data(results: dict) -> dict:
+    """Data of the municipality-level part of ``samenwerking.html.j2``: joint plans within and across
+    safety regions and police units, shares of covered municipalities with a speerpunt per category and
+    on ondermijning (weighted beside unweighted nationally), and nationally two maps of such a property."""
+    regions = (results.get("joint_plans") or {}).get("regions") or {}
+    mun = results.get("municipalities") or {}
+    weighted = mun.get("weighted") or {}
+
+    def row(label: str, entry: dict, weighted_entry: dict | None) -> list:
+        cells = [label, f"{entry.get('n_with')} van {entry.get('n')}", share_with_ci(entry.get("share_with"),
+                                                                                     entry.get("ci95"))]
+        if weighted:
+            cells.append(share_with_ci((weighted_entry or {}).get("share_with"), (weighted_entry or {}).get("ci95")))
+        return cells
+
+    rows = [row(f"speerpunt op {label.lower()}", entry, (weighted.get("categories") or {}).get(label))
+            for label, entry in (mun.get("categories") or {}).items()]
+    rows.insert(0, row("speerpunt op ondermijning (thema OND)", (mun.get("themes") or {}).get("OND") or {},
+                       (weighted.get("themes") or {}).get("OND")))
+    rows.append(row("in een gezamenlijk plan", mun.get("joint_share") or {}, weighted.get("joint_share")))
+    rows.append(row("plan met inbreng van inwoners (ten minste)", mun.get("participation_at_least") or {},
+                    weighted.get("participation_at_least")))
+    kaarten = []
+    codes_with = mun.get("codes_with") or {}
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    peiljaar = results.get("peiljaar")
+    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
+    for kind, key, label in (("themes", "OND", "een speerpunt op ondermijning"),
+                             ("categories", "Veilige woon- en leefomgeving",
+                              "een speerpunt op veilige woon- en leefomgeving")):
+        codes = (codes_with.get(kind) or {}).get(key)
+        if codes is not None:
+            kaarten.append(_map(maps.property_map(codes, covered, property_label=label, scope_label=scope)))
+    levels = [(name, regions[key]) for key, name in (("veiligheidsregio", "één veiligheidsregio"),
+                                                    ("regionale_eenheid", "één politie-eenheid"))
+              if key in regions]
+    return {"n": mun.get("n", 0), "n_clusters": mun.get("n_clusters", 0), "rows": rows, "weighted": bool(weighted),
+            "strata_without_coverage": weighted.get("strata_without_coverage") or [],
+            "weighted_note": weighted.get("toelichting"), "method_note": mun.get("methode_toelichting"),
+            "indicatief": bool(mun.get("indicatief")), "kaarten": kaarten,
+            "regions": {"n_joint": regions.get("n_joint", 0), "n_assessable": regions.get("n_assessable", 0),
+                        "n_partners_unknown": regions.get("n_partners_unknown", 0),
+                        "levels": [{"name": name, "within": lv.get("within", 0), "across": lv.get("across", 0),
+                                    "crossing": [f"{c.get('titel') or c.get('plan_id')} ({', '.join(c.get('regions') or [])})"
+                                                 for c in lv.get("crossing") or []]} for name, lv in levels],
+                        "basisteam": regions.get("basisteam")}}
+
+
+def samenwerking(results: dict) -> Html:
+    """Section 4: joint plans and their size, and by safety region and police unit; citizen participation
+    stated as 'at least'; the municipality-level figures (weighted nationally) with maps."""
+    if _empty(results):
+        return _no_plans("samenwerking")
+    return _block("samenwerking", **samenwerking_data(results))
+
+
+def landelijk_data(results: dict) -> dict:
+    """Data of ``landelijk.html.j2`` (a job with plans): the Veiligheidsagenda's subjects and source
+    (codebook), the themes that count as aligned, and the aligned speerpunten and plans, per theme and per
+    level (lokaal, regionaal, then others)."""
+    nat = results.get("national_priorities") or {}
+    labels = results.get("labels") or {}
+    by_niveau = nat.get("by_niveau") or {}
+    levels = sorted(by_niveau, key=lambda k: (list(LEVELS) + [k]).index(k))
+    if "agenda" in nat and nat["agenda"] is None:  # no Veiligheidsagenda in force at the peiljaar
+        return {"agenda": None, "note": nat.get("note"), "bron": results.get("national_priorities_source"),
+                "indicatief": _indicatief(results, "national_priorities")}
+    return {
+        "agenda": nat.get("agenda_label") or "Veiligheidsagenda 2019-2022",
+        "onderwerpen": list(nat.get("priorities") or codebook()["landelijke_prioriteiten"]["onderwerpen"]),
+        "bron": results.get("national_priorities_source") or codebook()["landelijke_prioriteiten"]["bron"],
+        "note": nat.get("note"),
+        "theme_notes": [{"code": c, "note": n} for c, n in (nat.get("theme_notes") or {}).items()],
+        "sensitivity": [{"label": v.get("label"), "added": ", ".join(v.get("added") or []),
+                         **share_of(v, "ci95", "priority_share"), "n": v.get("n", 0)}
+                        for v in (nat.get("sensitivity") or {}).values()],
+        "themas": [{"code": c, "label": labels.get(c, c)} for c in nat.get("themes") or []],
+        "speerpunten": {"n": nat.get("n", 0), **share_of(nat, "ci95", "priority_share")},
+        "plannen": {"n": nat.get("n_plans_with", 0), **share_of(nat, "plan_ci95_wilson", "plan_share")},
+        "by_theme": [{"code": c, "label": labels.get(c, c), "n": n} for c, n in (nat.get("by_theme") or {}).items()],
+        "by_niveau": [{"niveau": level, "n": by_niveau[level].get("n"), "share": by_niveau[level].get("share"),
+                       "n_priorities": by_niveau[level]["n_priorities"]}
+                      for level in levels if by_niveau[level].get("n_priorities")],
+        "indicatief": _indicatief(results, "national_priorities"),
+    }
+
+
 def landelijke_prioriteiten(results: dict) -> Html:
-    """Section 5: alignment with the national priorities of the Veiligheidsagenda 2019-2022."""
+    """Section 5: alignment with the national priorities of the Veiligheidsagenda in force at the peiljaar."""
     if _empty(results):
         return _no_plans("landelijk")
-    m = marker(results, "national_priorities")
-    nat = results.get("national_priorities") or {}
-    agenda = codebook()["landelijke_prioriteiten"]
-    labels = results.get("labels") or {}
-    codes = nat.get("themes") or []
-    body = _p(f"De Veiligheidsagenda 2019-2022 noemt als landelijke prioriteiten: {esc(', '.join(agenda['onderwerpen']))}. "
-              "In termen van het codeboek sluiten speerpunten met hoofdthema "
-              + esc(" of ".join(f"{labels.get(c, c).lower()} ({c})" for c in codes) or "OND of CYB")
-              + " daarbij aan; mensenhandel valt onder ondermijning.")
-    rows = [["speerpunten die aansluiten", nat.get("n", 0),
-             share_with_ci(nat.get("priority_share"), nat.get("ci95")), Html(m)],
-            ["plannen met ten minste één zo'n speerpunt", nat.get("n_plans_with", 0),
-             share_with_ci(nat.get("plan_share"), nat.get("plan_ci95_wilson")), Html(m)]]
-    for code, n in (nat.get("by_theme") or {}).items():
-        rows.append([f"waarvan {labels.get(code, code).lower()} ({code})", n, "", ""])
-    adjectives = {"lokaal": "lokale", "regionaal": "regionale"}
-    by_niveau = nat.get("by_niveau") or {}
-    for level in sorted(by_niveau, key=lambda k: (list(adjectives) + [k]).index(k)):
-        entry = by_niveau[level]
-        if entry.get("n_priorities"):
-            rows.append([f"aandeel onder de {adjectives[level]} speerpunten" if level in adjectives
-                         else f"aandeel onder speerpunten met niveau '{level}'",
-                         entry.get("n"), f"{pct(entry.get('share'))} van {entry['n_priorities']}", Html(m)])
-    body += table(["maat", "aantal", "aandeel", ""], rows, caption="Aansluiting bij de Veiligheidsagenda 2019-2022",
-                  numeric={1})
-    body += _p(f"Intervallen: clusterbootstrap voor speerpunten (Wilson bij minder dan {SMALL_N} plannen), "
-               "Wilson voor plannen. Executie (tenuitvoerlegging "
-               "van straffen) heeft geen eigen thema in het codeboek. Bron: " + esc(agenda["bron"]) + ".")
-    return _section("landelijk", body)
+    return _block("landelijk", **landelijk_data(results))
+
+
+def vergelijking_data(results: dict) -> dict:
+    """Data of ``vergelijking.html.j2``: per compared figure (categories VWL and OND, joint plans, number
+    of speerpunten, then others) the CCV's published 2020 value, ours, our interval and whether the
+    published value lies inside it; and the source of the published figures."""
+    order = [VWL, OND, "joint_plan_share", "n_priorities"]
+    comparison = results.get("ccv2020") or {}
+    rows = []
+    for key in sorted(comparison, key=lambda k: (order + [k]).index(k)):
+        entry = comparison[key]
+        figure_key = "categories" if key in (VWL, OND) else ("joint_plans" if key == "joint_plan_share" else None)
+        rows.append({"label": entry.get("label", key), "telling": key == "n_priorities",
+                     "published": entry.get("published"), "ours": entry.get("ours"), "ci": entry.get("ci95"),
+                     "interval": entry.get("interval"), "inside": entry.get("inside"),
+                     "indicatief": bool(figure_key) and is_indicatief(results, figure_key)})
+    return {"rows": rows, "bron": codebook()["ccv2020"]["bron"]}
 
 
 def vergelijking_ccv(results: dict) -> Html:
     """Section 6: the CCV's published 2020 figures next to ours with our interval, and whether inside."""
-    rows = []
-    methods = {"clusterbootstrap": "cluster", "wilson": "Wilson", None: ""}
-    comparison = results.get("ccv2020") or {}
-    order = [VWL, OND, "joint_plan_share", "n_priorities"]
-    for key in sorted(comparison, key=lambda k: (order + [k]).index(k)):
-        entry = comparison[key]
-        published, ours = entry.get("published"), entry.get("ours")
-        is_count = key == "n_priorities"
-        inside = entry.get("inside")
-        verdict = "n.v.t." if inside is None else ("ja" if inside else "nee")
-        figure_key = "categories" if key in (VWL, OND) else ("joint_plans" if key == "joint_plan_share" else None)
-        rows.append([entry.get("label", key),
-                     number(published, 0) if is_count else pct(published, 0),
-                     number(ours, 0) if is_count else pct(ours),
-                     "–" if is_count else f"{interval(entry.get('ci95'))} {methods.get(entry.get('interval'), '')}".strip(),
-                     verdict, Html(marker(results, figure_key) if figure_key else "")])
-    body = _p(f"Bron van de gepubliceerde cijfers: {esc(codebook()['ccv2020']['bron'])}. De CCV-steekproef is niet "
-              "openbaar; deze analyse gebruikt een eigen steekproef van openbare plannen (zie Methode).")
-    body += table(["maat", "CCV 2020", "deze analyse", "95%-BI", "CCV-cijfer binnen het BI?", ""], rows,
-                  caption="Vergelijking met de CCV-analyse 2020", numeric={1, 2})
-    body += _p("Het aantal speerpunten hangt af van de omvang van de steekproef en schat niet hetzelfde; daarvoor "
-               "is geen interval gegeven. Ligt het CCV-cijfer buiten ons interval, dan verschilt deze steekproef "
-               "(of de codering, zie de gevoeligheid voor de indeling) meer dan toeval verklaart.")
-    return _section("vergelijking", body)
+    return _block("vergelijking", **vergelijking_data(results))
 
 
-def coding_text(results: dict, codering: dict | None) -> str:
-    """Where this report's theme codes came from (HTML): how many of its speerpunten were coded
-    automatically and with what measured agreement, or that all are hand codes.
+def coding_data(results: dict, codering: dict | None) -> dict | None:
+    """Data of ``codering.html.j2``: how many of this report's speerpunten were coded automatically
+    (``n_auto`` of ``n``, the rest ``n_hand``), by which route (``bron``) and ``methode``, the counts in the
+    whole input, and the measured agreement (``overeenstemming``: ``n``, ``n_plannen``, ``accuracy``,
+    ``kappa``, ``alpha``; None when not measured).
 
     Args:
         results: the job's results (``plans`` with ``plan_id``, ``n_priorities``).
         codering: ``provenance.coding`` of the input (in ``provenance.json``); None when the notebook ran
-            outside ``ivp run``.
+            outside ``ivp run`` (then None is returned).
     """
     if not codering:
-        return "De herkomst van de codes (hand of automatisch) is niet vastgelegd: dit notebook is buiten <code>ivp run</code> uitgevoerd."
+        return None
     n = results.get("n_priorities") or 0
     per_plan = codering.get("auto_per_plan") or {}
     n_auto = sum(int(per_plan.get(str(p.get("plan_id")), 0)) for p in results.get("plans") or [])
-    if not codering.get("n_auto"):
-        where = ("de invoer bevat geen automatisch voorgestelde codes" if codering.get("bron") != "autocode"
-                 else "<code>--autocode</code> vond geen speerpunten zonder thema")
-        return f"Alle {number(n, 0)} speerpunten in deze analyse zijn met de hand gecodeerd ({where})."
-    how = {"autocode": "door <code>ivp run --autocode</code>",
-           "thema_bron": "volgens de kolom <code>thema_bron</code> van de invoer"}.get(codering.get("bron"), "")
-    method = f", methode {esc(codering['methode'])}" if codering.get("methode") else ""
-    text = (f"{number(n_auto, 0)} van de {number(n, 0)} speerpunten in deze analyse zijn automatisch gecodeerd "
-            f"({how}{method}), de overige {number(n - n_auto, 0)} met de hand. In de hele invoer: "
-            f"{number(codering.get('n_auto'), 0)} automatisch en {number(codering.get('n_hand'), 0)} met de hand.")
     agree = codering.get("overeenstemming")
-    if agree:
-        text += (f" Gemeten overeenstemming van de automatische codering met handcodering (kruisvalidatie per plan "
-                 f"op {number(agree.get('n'), 0)} handgecodeerde speerpunten uit {number(agree.get('n_plannen'), 0)} "
-                 f"plannen): accuracy {number(agree.get('accuracy'), 2)}, Cohens kappa {number(agree.get('kappa'), 2)}, "
-                 f"Krippendorffs alfa {number(agree.get('alpha'), 2)}.")
-    else:
-        text += " De overeenstemming met handcodering is voor deze codes niet gemeten."
-    if codering.get("bron") == "autocode":
-        text += (" De automatische codes staan ter beoordeling, minst zekere eerst, in <code>gecodeerd/te_beoordelen.csv</code> "
-                 "in de map met de rapporten.")
-    return text
+    return {"n": n, "n_auto": n_auto, "n_hand": n - n_auto, "bron": codering.get("bron"),
+            "methode": codering.get("methode"), "input_auto": codering.get("n_auto"),
+            "input_hand": codering.get("n_hand"),
+            "overeenstemming": {k: agree.get(k) for k in ("n", "n_plannen", "accuracy", "kappa", "alpha")}
+            if agree else None}
+
+
+def coding_text(results: dict, codering: dict | None) -> str:
+    """Where this report's theme codes came from (HTML): how many of its speerpunten were coded
+    automatically and with what measured agreement, or that all are hand codes (see ``coding_data``)."""
+    return templating.render("secties/codering.html.j2", codering=coding_data(results, codering))
+
+
+def methode_data(results: dict, prov: dict | None = None) -> dict:
+    """Data of ``methode.html.j2``: the cohort rule and interval text of the analyses (``results.methode``),
+    the small-numbers threshold and the origin of the codes (``coding_data`` of ``prov["codering"]``)."""
+    method = results.get("methode") or {}
+    return {"scope_rule": method.get("scope_rule", ""), "intervals": method.get("intervals", ""),
+            "small_n": method.get("small_n", SMALL_N), "codering": coding_data(results, (prov or {}).get("codering"))}
 
 
 def methode(results: dict, prov: dict | None = None) -> Html:
     """Section 7: how the sample was built, who coded the themes (``prov["codering"]``, see
     ``coding_text``), zekerheid, intervals, the cohort rule, the indicatief flag."""
-    method = results.get("methode") or {}
-    small_n = method.get("small_n", SMALL_N)
-    items = [
-        "<strong>Steekproef.</strong> Openbare integrale veiligheidsplannen (en gelijkwaardige kadernota's en "
-        "beleidsplannen), eerst per provincie gezocht en daarna aangevuld voor elke G4-, G40- en P10-gemeente "
-        "zonder plan en voor een willekeurige greep uit de overige gemeenten. Alleen plannen waarvan de "
-        "speerpunten te lezen waren, zijn opgenomen. Het is geen aselecte steekproef.",
-        "<strong>Codering.</strong> Elk speerpunt kreeg één hoofdthema uit het codeboek (negen thema's). De "
-        "categorieën van de CCV zijn samenvoegingen van die thema's; die indeling is een keuze, daarom is de "
-        "gevoeligheid ervoor getoond. " + coding_text(results, (prov or {}).get("codering")),
-        "<strong>Zekerheid.</strong> 'hoog': speerpunten gelezen uit de eigen lijst van het plan; 'midden': uit "
-        "een nieuwsbericht, begroting of samenvatting (mogelijk onvolledig).",
-        f"<strong>Cohort en peiljaar.</strong> {esc(method.get('scope_rule', ''))} Gemeenten zijn eerst omgezet "
-        "naar de 355 gemeenten van 1 januari 2020; de ledenlijsten van G4, G40 en P10 zijn die van 2020.",
-        f"<strong>Intervallen.</strong> {esc(method.get('intervals', ''))} Voor aandelen van plannen: Wilson.",
-        f"<strong>Kleine aantallen.</strong> Cijfers die op minder dan {small_n} plannen rusten, zijn gemarkeerd "
-        f'als <span class="indicatief">indicatief</span>: het interval is dan breed en de puntschatting onzeker.',
-        "<strong>Burgerparticipatie</strong> is in openbare bronnen meestal onbekend; het aandeel is een "
-        "ondergrens over alle plannen.",
-    ]
-    body = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
-    return _section("methode", body)
+    return _block("methode", **methode_data(results, prov))
+
+
+def verantwoording_data(prov: dict) -> dict:
+    """Data of ``verantwoording.html.j2``: git commit (None outside a checkout) and dirty flag
+    (True/False/None), package versions, sha256 of the files per kind, parameters, run time."""
+    git = prov.get("git") or {}
+    return {"commit": git.get("commit"), "dirty": git.get("dirty"),
+            "versies": [[k, v] for k, v in (prov.get("versies") or {}).items()],
+            "bestanden": [{"soort": kind, "naam": name, "sha256": digest}
+                          for kind, entries in (prov.get("bestanden") or {}).items()
+                          for name, digest in entries.items()],
+            "parameters": [[k, v] for k, v in (prov.get("parameters") or {}).items()],
+            "uitgevoerd_op": prov.get("uitgevoerd_op", "onbekend")}
 
 
 def verantwoording(prov: dict) -> Html:
@@ -654,22 +585,7 @@ def verantwoording(prov: dict) -> Html:
     The run time is on a line of its own (``<p class="looptijd">``): the only line that differs between
     two runs of the same code on the same input.
     """
-    git = prov.get("git") or {}
-    commit = git.get("commit") or "onbekend (geen git-checkout)"
-    dirty = {True: "ja: er waren niet-vastgelegde wijzigingen", False: "nee", None: "onbekend"}[git.get("dirty")]
-    body = table(["onderdeel", "waarde"], [["git-commit", commit], ["gewijzigd ten opzichte van de commit", dirty]],
-                 caption="Code")
-    body += table(["pakket", "versie"], [[k, v] for k, v in (prov.get("versies") or {}).items()],
-                  caption="Versies")
-    files = []
-    kinds = {"invoer": "invoer", "verwerkt": "opgeschoond", "referentie": "referentiegegevens"}
-    for kind, entries in (prov.get("bestanden") or {}).items():
-        files += [[kinds.get(kind, kind), name, Html(f"<code>{esc(digest)}</code>")] for name, digest in entries.items()]
-    body += table(["soort", "bestand", "sha256"], files, caption="Bestanden (sha256)")
-    body += table(["parameter", "waarde"], [[k, v] for k, v in (prov.get("parameters") or {}).items()],
-                  caption="Parameters")
-    body += f'\n<p class="looptijd">Uitgevoerd op: {esc(prov.get("uitgevoerd_op", "onbekend"))}</p>\n'
-    return _section("verantwoording", body)
+    return _block("verantwoording", **verantwoording_data(prov))
 
 
 def run_time_line(html_text: str) -> str | None:

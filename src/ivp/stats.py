@@ -1,5 +1,7 @@
-"""Interval estimates for shares: Wilson (independent units) and a cluster bootstrap over plans
-(speerpunten of one plan are not independent, so the plan is the unit that is resampled).
+"""Interval estimates for shares: the intervals the reports show (``share_interval`` for a share,
+``difference_interval`` for a difference of two shares; chosen by ``bench/bench_coverage.py``, see
+``docs/intervals.md``), Wilson (independent units) and a cluster bootstrap over plans (speerpunten of one
+plan are not independent, so the plan is the unit that is resampled).
 
 Everything here works on plain numpy arrays and is vectorised: no Python loop per resample, per plan or
 per speerpunt. The cluster bootstrap has two exact samplers of the same resampling distribution:
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
+from scipy.special import ndtri, stdtrit
 
 LEVEL = 0.95
 N_BOOTSTRAP = 2000
@@ -30,6 +32,27 @@ _BLOCK = 200
 _BINOMIAL_COST = 14
 METHODS = ("auto", "plans", "patterns")
 
+# Names of the methods of the headline intervals, as results.json gives them, and their Dutch description
+# for the report's methods section (the coverage numbers are those of bench/bench_coverage.py, docs/intervals.md).
+SHARE_METHOD = "wilson_designeffect"
+DIFFERENCE_METHOD = "newcombe_designeffect"
+METHOD_TEXT = {
+    SHARE_METHOD: (
+        "Wilson-interval op de effectieve steekproefomvang: het aantal speerpunten gedeeld door het geschatte "
+        "designeffect (de gelineariseerde variantie van de ratio over plannen gedeeld door de binomiale), met het "
+        "t-kwantiel bij (aantal plannen − 1) vrijheidsgraden. Bij aandelen van plannen (één eenheid per plan) is "
+        "het designeffect 1 en is dit het gewone Wilson-interval. Bij een aandeel 0 of 1 is het designeffect niet "
+        "te schatten en geldt 1, zodat het interval niet tot één punt krimpt."
+    ),
+    DIFFERENCE_METHOD: (
+        "Newcombe's hybride score-interval uit de Wilson-intervallen van beide groepen op hun effectieve "
+        "steekproefomvang (t-kwantiel bij het aantal plannen van beide groepen samen − 1), met de geschatte "
+        "correlatie tussen beide aandelen voor plannen die in beide groepen zitten."
+    ),
+    "wilson": "Wilson-interval dat speerpunten (of plannen) als onafhankelijke eenheden behandelt.",
+    "clusterbootstrap": "percentielinterval van een bootstrap die plannen met teruglegging trekt.",
+}
+
 
 def wilson_interval(count, nobs, *, level: float = LEVEL) -> np.ndarray:
     """Wilson score interval for ``count`` successes out of ``nobs`` (scalars or equal-length arrays).
@@ -39,13 +62,154 @@ def wilson_interval(count, nobs, *, level: float = LEVEL) -> np.ndarray:
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
     count, nobs = np.broadcast_arrays(count, nobs)
-    low = np.full(count.shape, np.nan)
-    high = np.full(count.shape, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = wilson_bounds(count / nobs, nobs, ndtri(0.5 + level / 2))
     ok = nobs > 0
-    if ok.any():
-        lo, hi = proportion_confint(count[ok], nobs[ok], alpha=1 - level, method="wilson")
-        low[ok], high[ok] = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
-    return np.stack([low, high], axis=-1)
+    return np.stack([np.where(ok, low, np.nan), np.where(ok, high, np.nan)], axis=-1)
+
+
+def wilson_bounds(p, n, q):
+    """The Wilson score interval written out: for a proportion ``p`` of ``n`` units (``n`` may be a
+    fractional effective sample size) and the quantile ``q`` (1.96 for 95%), the ``P`` with
+    ``(p - P)^2 <= q^2 P (1 - P) / n``:
+
+        centre = (p + q^2 / 2n) / (1 + q^2 / n),  half = q sqrt(p (1 - p) / n + q^2 / 4n^2) / (1 + q^2 / n).
+
+    Arrays broadcast; returns ``(low, high)`` clipped to 0..1 (NaN where ``n`` is not positive)."""
+    p, n, q = np.asarray(p, dtype=float), np.asarray(n, dtype=float), np.asarray(q, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q2n = q**2 / n
+        centre = (p + q2n / 2) / (1 + q2n)
+        half = q * np.sqrt(np.maximum(p * (1 - p), 0) / n + q2n**2 / (4 * q**2)) / (1 + q2n)
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def _as_columns(numerators, denominators) -> tuple[np.ndarray, np.ndarray, bool]:
+    num = np.asarray(numerators, dtype=float)
+    one = num.ndim == 1
+    if one:
+        num = num[:, None]
+    den = np.asarray(denominators, dtype=float)
+    if num.ndim != 2 or den.shape != (num.shape[0],):
+        raise ValueError(f"numerators must be (n_plans,) or (n_plans, k) and denominators (n_plans,); "
+                         f"got {num.shape} and {den.shape}")
+    return num, den, one
+
+
+def ratio_moments(num: np.ndarray, den: np.ndarray) -> dict:
+    """Ratio of sums and its linearised (Taylor) variance over plans.
+
+    Args:
+        num: ``(n, k)`` per plan the count of each of ``k`` quantities; den: ``(n,)`` per plan its units.
+    Returns:
+        dict with ``r`` ``(k,)`` = sum(num) / sum(den) (NaN when sum(den) is 0), ``total`` = sum(den),
+        ``n`` (plans with at least one unit), ``u`` ``(n, k)`` the influence of each plan on ``r``,
+        ``(num - r den) / sum(den)``, and ``v`` ``(k,)`` = n / (n - 1) sum(u^2) (NaN with fewer than 2 plans).
+    """
+    total = den.sum()
+    n = int((den > 0).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = num.sum(axis=0) / total
+        u = (num - r[None, :] * den[:, None]) / total
+        v = n / (n - 1) * (u**2).sum(axis=0) if n > 1 else np.full(num.shape[1], np.nan)
+    return {"r": r, "total": total, "n": n, "u": u, "v": v}
+
+
+def share_interval(numerators, denominators, *, seed: int, n_resamples: int = N_BOOTSTRAP,
+                   level: float = LEVEL) -> np.ndarray:
+    """The interval the reports show for a share ``sum(numerators) / sum(denominators)`` over plans
+    (method ``SHARE_METHOD``; coverage measured by ``bench/bench_coverage.py``, see docs/intervals.md).
+
+    Wilson's score interval on the effective sample size ``sum(den) / deff``, where the design effect
+    ``deff`` is the linearised (Taylor) variance of the ratio over plans divided by the binomial variance
+    ``r (1 - r) / (sum(den) - 1)``, and the quantile is Student's t with (plans - 1) degrees of freedom
+    (at least 1). Where the design effect cannot be estimated (share 0 or 1, fewer than two plans, or no
+    variation between plans) it is taken as 1, so the interval never has zero width. When every plan has
+    at most one unit (a share of plans) the binomial model is exact, deff is 1 and the quantile is the
+    normal one: plain Wilson. Closed-form, so ``seed`` and ``n_resamples`` do not change the result; they
+    are part of the signature so that a resampling method could replace this one without changing callers.
+
+    Args:
+        numerators: ``(n_plans,)`` or ``(n_plans, k)``: per plan the count on the theme (for k quantities).
+        denominators: ``(n_plans,)``: per plan its number of units (speerpunten; 1 for a share of plans).
+        seed, n_resamples: see above. level: coverage level (0.95).
+    Returns:
+        ``[low, high]``: shape ``(2,)`` for 1-d numerators, ``(k, 2)`` otherwise; NaN when the
+        denominators sum to 0.
+    """
+    num, den, one = _as_columns(numerators, denominators)
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    low, high = _effective_wilson(num, den, _quantile(den, int((den > 0).sum()), level))
+    out = np.column_stack([low, high])
+    return out[0] if one else out
+
+
+def _quantile(den: np.ndarray, n_plans: int, level: float) -> float:
+    """Normal quantile when every plan has at most one unit (nothing is estimated beyond the binomial),
+    else Student's t with ``n_plans - 1`` (at least 1) degrees of freedom."""
+    if (den <= 1).all():
+        return float(ndtri(0.5 + level / 2))
+    return float(stdtrit(max(n_plans - 1, 1), 0.5 + level / 2))
+
+
+def _effective_wilson(num: np.ndarray, den: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson bounds ``(k,)``, ``(k,)`` on the effective sample size ``sum(den) / deff`` with quantile ``q``
+    (see ``share_interval``); NaN when the denominators sum to 0."""
+    mom = ratio_moments(num, den)
+    r, total, v = mom["r"], mom["total"], mom["v"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        binomial = r * (1 - r) / max(total - 1, 1)
+        deff = np.where((binomial > 0) & (v > 0), v / binomial, 1.0)
+    if not total > 0:
+        return np.full(num.shape[1], np.nan), np.full(num.shape[1], np.nan)
+    return wilson_bounds(r, total / deff, q)
+
+
+def difference_interval(numerators, denominators, in_a, in_b, *, seed: int, n_resamples: int = N_BOOTSTRAP,
+                        level: float = LEVEL) -> np.ndarray:
+    """The interval the reports show for share(a) - share(b) (method ``DIFFERENCE_METHOD``).
+
+    Newcombe's hybrid score interval (Newcombe 1998) built from each group's Wilson interval on its
+    effective sample size ``[l, u]`` around its share ``r`` (as ``share_interval``, but with the t quantile
+    at (plans in a or b - 1) degrees of freedom: the difference is estimated from all those plans; the
+    normal quantile when every plan has one unit, which makes this Newcombe's own interval for plan shares):
+
+        low  = d - sqrt((r_a - l_a)^2 - 2 phi (r_a - l_a)(u_b - r_b) + (u_b - r_b)^2)
+        high = d + sqrt((u_a - r_a)^2 - 2 phi (u_a - r_a)(r_b - l_b) + (r_b - l_b)^2)
+
+    with ``d = r_a - r_b`` and ``phi`` the estimated correlation of the two shares: the linearised
+    covariance over the plans in both groups, ``sum(u_a u_b) / sqrt(sum(u_a^2) sum(u_b^2))`` with ``u`` each
+    plan's influence on its group's share (0 for a plan outside the group). Without shared plans phi is 0
+    and this is Newcombe's interval for independent groups. Closed-form: see ``share_interval`` on ``seed``.
+
+    Args:
+        numerators: ``(n_plans,)`` or ``(n_plans, k)`` over the union of both groups' plans.
+        denominators: ``(n_plans,)``.
+        in_a, in_b: boolean ``(n_plans,)``: which plans are in group a and in group b (a plan may be in both).
+    Returns:
+        ``[low, high]`` of share(a) - share(b), shape ``(2,)`` or ``(k, 2)``; NaN where a group has no units.
+    """
+    num, den, one = _as_columns(numerators, denominators)
+    a, b = np.asarray(in_a, dtype=bool), np.asarray(in_b, dtype=bool)
+    if a.shape != den.shape or b.shape != den.shape:
+        raise ValueError(f"in_a and in_b must be boolean (n_plans,) = {den.shape}; got {a.shape} and {b.shape}")
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
+    ma, mb = ratio_moments(num[a], den[a]), ratio_moments(num[b], den[b])
+    union = a | b
+    q = _quantile(den[union], int((den[union] > 0).sum()), level)
+    (la, ha), (lb, hb) = _effective_wilson(num[a], den[a], q), _effective_wilson(num[b], den[b], q)
+    ua, ub = np.zeros_like(num), np.zeros_like(num)
+    ua[a], ub[b] = ma["u"], mb["u"]
+    saa, sbb, sab = (ua**2).sum(axis=0), (ub**2).sum(axis=0), (ua * ub).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = np.clip(np.where((saa > 0) & (sbb > 0), sab / np.sqrt(saa * sbb), 0.0), -1, 1)
+    ra, rb = ma["r"], mb["r"]
+    low = ra - rb - np.sqrt(np.maximum((ra - la) ** 2 - 2 * phi * (ra - la) * (hb - rb) + (hb - rb) ** 2, 0))
+    high = ra - rb + np.sqrt(np.maximum((ha - ra) ** 2 - 2 * phi * (ha - ra) * (rb - lb) + (rb - lb) ** 2, 0))
+    out = np.column_stack([low, high])
+    return out[0] if one else out
 
 
 def resample_counts(n_clusters: int, n_resamples: int, rng: np.random.Generator, *, block: int = _BLOCK):

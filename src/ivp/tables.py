@@ -81,15 +81,24 @@ def _interval_columns(*names: str) -> list[str]:
 MEASURE_COLUMNS = ["maat", "aantal", "aandeel", "ci95_laag", "ci95_hoog", "indicatief"]
 
 
+def _first(entry, fields: str | None):
+    """The value of the first of the ``|``-separated ``fields`` that ``entry`` has (a headline interval
+    and, for results.json files of before issue 12, the one it replaced); None when none is there."""
+    for name in (fields or "").split("|"):
+        if name and (value := _get(entry, name)) is not None:
+            return value
+    return None
+
+
 def _measures(results: dict, base: str, figure: str | None, rows) -> list[list]:
     """Rows of a measures sheet: ``rows`` are (label, count field, share field, interval field) below
-    ``base`` (None for a field the measure lacks); measures without any value are left out."""
+    ``base`` (None for a field the measure lacks, ``a|b`` for the first present); measures without any
+    value are left out."""
     entry = _get(results, base) if base else results
     flag = is_indicatief(results, figure)
     out = []
     for label, count, share, interval in rows:
-        values = [_get(entry, count) if count else None, _get(entry, share) if share else None,
-                  *_ends(_get(entry, interval) if interval else None)]
+        values = [_first(entry, count), _first(entry, share), *_ends(_first(entry, interval))]
         if any(v is not None for v in values):
             out.append([label, *values, flag])
     return out
@@ -131,26 +140,33 @@ def _share_cells(entry: dict) -> list:
             *_ends(entry.get("ci95_wilson")), entry.get("ci95_methode")]
 
 
+PLAN_SHARE_COLUMNS = ["plannen", "aandeel_plannen", *_interval_columns("plannen_ci95"), "plannen_ci95_methode",
+                      *_interval_columns("plannen_ci95_wilson")]
+
+
+def _plan_share_cells(entry: dict) -> list:
+    return [entry.get("n_plans"), entry.get("plan_share"), *_ends(entry.get("plan_ci95")),
+            entry.get("plan_ci95_methode"), *_ends(entry.get("plan_ci95_wilson"))]
+
+
 def themes_sheet(results: dict) -> Sheet:
     flag = is_indicatief(results, "themes")
     rows = [[code, entry.get("label"), entry.get("n"), *_share_cells(entry), entry.get("n_thema_2"),
-             entry.get("n_plans"), entry.get("plan_share"), *_ends(entry.get("plan_ci95_wilson")), flag]
+             *_plan_share_cells(entry), flag]
             for code, entry in (results.get("themes") or {}).items()]
     return Sheet("themas", "Speerpunten per hoofdthema van het codeboek, met 95%-intervallen, en de plannen met "
                  "ten minste één speerpunt op het thema.",
-                 ["code", "thema", "speerpunten", *SHARE_COLUMNS, "als_tweede_thema", "plannen", "aandeel_plannen",
-                  *_interval_columns("plannen_ci95_wilson"), "indicatief"], rows)
+                 ["code", "thema", "speerpunten", *SHARE_COLUMNS, "als_tweede_thema", *PLAN_SHARE_COLUMNS,
+                  "indicatief"], rows)
 
 
 def categories_sheet(results: dict) -> Sheet:
     flag = is_indicatief(results, "categories")
-    rows = [[label, entry.get("themes"), entry.get("n"), *_share_cells(entry), entry.get("n_plans"),
-             entry.get("plan_share"), *_ends(entry.get("plan_ci95_wilson")), flag]
+    rows = [[label, entry.get("themes"), entry.get("n"), *_share_cells(entry), *_plan_share_cells(entry), flag]
             for label, entry in (results.get("categories") or {}).items()]
     return Sheet("categorieen", "Speerpunten per categorie van de CCV-analyse 2020 (standaardindeling), met "
                  "95%-intervallen.",
-                 ["categorie", "themas", "speerpunten", *SHARE_COLUMNS, "plannen", "aandeel_plannen",
-                  *_interval_columns("plannen_ci95_wilson"), "indicatief"], rows)
+                 ["categorie", "themas", "speerpunten", *SHARE_COLUMNS, *PLAN_SHARE_COLUMNS, "indicatief"], rows)
 
 
 def sensitivity_sheet(results: dict) -> Sheet:
@@ -166,16 +182,18 @@ def sensitivity_sheet(results: dict) -> Sheet:
 
 def level_sheet(results: dict) -> Sheet:
     flag = is_indicatief(results, "niveau")
-    rows = [[level, entry.get("n"), entry.get("share"), *_ends(entry.get("ci95_wilson")), flag]
+    rows = [[level, entry.get("n"), entry.get("share"), *_ends(entry.get("ci95")), entry.get("ci95_methode"),
+             *_ends(entry.get("ci95_wilson")), flag]
             for level, entry in (results.get("niveau") or {}).items()]
-    return Sheet("niveau", "Lokale en regionale speerpunten (niveau volgens de bron), met Wilson-interval.",
-                 ["niveau", "speerpunten", "aandeel", *_interval_columns("ci95_wilson"), "indicatief"], rows)
+    return Sheet("niveau", "Lokale en regionale speerpunten (niveau volgens de bron), met 95%-intervallen.",
+                 ["niveau", "speerpunten", "aandeel", "ci95_laag", "ci95_hoog", "ci95_methode",
+                  *_interval_columns("ci95_wilson"), "indicatief"], rows)
 
 
 def joint_sheet(results: dict) -> Sheet:
     rows = _measures(results, "joint_plans", "joint_plans", [
         ("plannen", "n_plans", None, None),
-        ("gezamenlijke plannen (twee of meer gemeenten)", "n", "share", "ci95_wilson"),
+        ("gezamenlijke plannen (twee of meer gemeenten)", "n", "share", "ci95|ci95_wilson"),
         ("gemeenten in de steekproef", "n_municipalities", None, None),
         ("gemeenten met een gezamenlijk plan", "municipalities_in_joint_plans", "municipalities_share", None),
         ("gezamenlijk volgens de bron, partners niet genoemd", "n_partners_unknown", None, None),
@@ -226,7 +244,7 @@ def participation_sheet(results: dict) -> Sheet:
     rows = _measures(results, "participation", "participation", [
         ("plannen", "n_plans", None, None),
         ("inbreng van inwoners vermeld (ondergrens over alle plannen)", "n_yes", "share_at_least",
-         "ci95_wilson_at_least"),
+         "ci95_at_least|ci95_wilson_at_least"),
         ("geen inbreng van inwoners", "n_no", None, None),
         ("onbekend", "n_unknown", None, None),
     ])
@@ -243,20 +261,30 @@ def forms_sheet(results: dict) -> Sheet:
                  ["vorm", "plannen", "indicatief"], rows)
 
 
+AGENDA_MEASURES = (
+    ("speerpunten", "n_priorities", None, None),
+    ("speerpunten die aansluiten", "n", "priority_share", "ci95"),
+    ("idem, interval als speerpunten onafhankelijk waren (Wilson)", None, None, "ci95_wilson"),
+    ("idem, clusterbootstrap", None, None, "ci95_cluster"),
+    ("plannen", "n_plans", None, None),
+    ("plannen met ten minste één zo'n speerpunt", "n_plans_with", "plan_share", "plan_ci95|plan_ci95_wilson"),
+)
+
+
 def agenda_sheet(results: dict) -> Sheet:
-    rows = _measures(results, "national_priorities", "national_priorities", [
-        ("speerpunten", "n_priorities", None, None),
-        ("speerpunten die aansluiten", "n", "priority_share", "ci95"),
-        ("idem, clusterbootstrap", None, None, "ci95_cluster"),
-        ("idem, Wilson", None, None, "ci95_wilson"),
-        ("plannen", "n_plans", None, None),
-        ("plannen met ten minste één zo'n speerpunt", "n_plans_with", "plan_share", "plan_ci95_wilson"),
-    ])
+    nat = results.get("national_priorities") or {}
+    rows = _measures(results, "national_priorities", "national_priorities", AGENDA_MEASURES)
     flag = is_indicatief(results, "national_priorities")
-    rows += [[f"waarvan thema {code}", n, None, None, None, flag]
-             for code, n in (_get(results, "national_priorities.by_theme") or {}).items()]
-    return Sheet("landelijke_prioriteiten", "Aansluiting bij de landelijke prioriteiten van de Veiligheidsagenda "
-                 "2019-2022 (speerpunten met hoofdthema ondermijning of cybercriminaliteit).", MEASURE_COLUMNS, rows)
+    rows += [[f"waarvan thema {code}", n, None, None, None, flag] for code, n in (nat.get("by_theme") or {}).items()]
+    for name, extra in (nat.get("sensitivity") or {}).items():
+        rows += _measures(results, f"national_priorities.sensitivity.{name}", "national_priorities", [
+            (f"gevoeligheid {extra.get('label') or name}: {label}", *fields) for label, *fields in AGENDA_MEASURES
+            if fields[0] != "n_priorities" and fields[0] != "n_plans"])
+    agenda = nat.get("agenda_label") or ("geen Veiligheidsagenda van kracht" if "agenda" in nat else
+                                         "de Veiligheidsagenda 2019-2022")
+    return Sheet("landelijke_prioriteiten", f"Aansluiting bij de landelijke prioriteiten ({agenda}): speerpunten "
+                 "met een hoofdthema dat bij een prioriteit hoort, met de gevoeligheid voor andere themasets.",
+                 MEASURE_COLUMNS, rows)
 
 
 def agenda_level_sheet(results: dict) -> Sheet:
@@ -333,10 +361,11 @@ DATA_SHEETS = (sample_sheet, plans_sheet, themes_sheet, categories_sheet, sensit
 COLUMN_DEFINITIONS = (
     ("aantal, speerpunten, plannen, gemeenten, met, gedekt", "aantallen (gehele getallen)"),
     ("aandeel, aandeel_*", "aandeel als fractie, getoond als percentage (0,421 = 42,1%)"),
-    ("*_laag, *_hoog", "onder- en bovengrens van het 95%-betrouwbaarheidsinterval (BI) erboven in de naam: ci95 "
-     "is het interval van de kopcijfers, ci95_cluster een clusterbootstrap over plannen (speerpunten van één plan "
-     "hangen samen), ci95_wilson het Wilson-interval (eenheden als onafhankelijk behandeld)"),
-    ("ci95_methode, interval", "de methode van het interval ci95 (clusterbootstrap; Wilson bij minder dan 10 plannen)"),
+    ("*_laag, *_hoog", "onder- en bovengrens van het 95%-betrouwbaarheidsinterval (BI) dat de naam ervoor noemt: "
+     "ci95 is het interval dat het rapport toont (plannen_ci95 voor het aandeel plannen), ci95_wilson het "
+     "Wilson-interval dat speerpunten als onafhankelijk behandelt, ci95_cluster een percentielinterval van een "
+     "clusterbootstrap over plannen; de laatste twee ter vergelijking"),
+    ("ci95_methode, plannen_ci95_methode, interval", "de methode van het interval ci95 (zie Methode hieronder)"),
     ("indicatief", "WAAR als het cijfer op minder dan 10 plannen rust: dan is het interval breed en de schatting "
      "onzeker (in het rapport gemarkeerd als 'indicatief')"),
     ("dekking", "gemeenten met een plan in de steekproef, als aandeel van alle gemeenten van de groep"),
@@ -363,8 +392,11 @@ def explanation_sheet(results: dict, prov: dict | None, sheets: list[Sheet]) -> 
              ("Weging", _get(results, "municipalities.weighted.methode_toelichting")),
              ("Beperking van de weging", _get(results, "municipalities.weighted.toelichting")),
              ("Basisteams", _get(results, "joint_plans.regions.basisteam")),
-             ("Grootteklassen", _get(results, "representativeness.grootteklassen")))
+             ("Grootteklassen", _get(results, "representativeness.grootteklassen")),
+             ("Landelijke prioriteiten", _get(results, "national_priorities.agenda_label")),
+             ("Landelijke prioriteiten: opmerking", _get(results, "national_priorities.note")))
     rows += [[label, text] for label, text in notes if text]
+    rows += [[f"methode {name}", text] for name, text in (method.get("interval_methods") or {}).items()]
     rows += [[None, None], ["Herkomst", None]]
     if prov is None:
         rows.append(["herkomst", f"onbekend: geen {job.PROVENANCE_FILE} (buiten ivp run gemaakt)"])
