@@ -15,6 +15,7 @@ import csv
 import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ivp import job
@@ -115,6 +116,47 @@ def problems_of(call, *args, **kwargs):
 def valid_input(tmp_path: Path) -> Path:
     """A folder with the base plans.csv and speerpunten.csv."""
     return write_input(tmp_path / "raw")
+
+
+# --- input for the tests of ivp.coding -----------------------------------------------------------
+
+CODING_PLANS_HEADER = "plan_id,titel,gemeenten,gezamenlijk,periode_start,periode_eind,burgerparticipatie\n"
+CODING_SP_HEADER = "plan_id,volgnummer,speerpunt,niveau,thema,thema_2\n"
+
+
+def write_coding_input(folder: Path, speerpunten: str, plans: str | None = None) -> Path:
+    """A tiny input folder: three plans (Utrecht, Almere, Zwolle) and the given speerpunten rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    plans = plans or ("p1,Plan een,Utrecht,nee,2019,2022,onbekend\n"
+                      "p2,Plan twee,Almere,nee,2019,2022,onbekend\n"
+                      "p3,Plan drie,Zwolle,nee,2020,2023,onbekend\n")
+    (folder / "plans.csv").write_text(CODING_PLANS_HEADER + plans, encoding="utf-8")
+    (folder / "speerpunten.csv").write_text(CODING_SP_HEADER + speerpunten, encoding="utf-8")
+    return folder
+
+
+CODING_MIXED = ("p1,1,Drugsoverlast,lokaal,OND,\n"  # given code that the lexicon would code VWL
+                "p1,2,Aanpak van ondermijning,lokaal,,\n"
+                "p1,3,Verkeersveiligheid,lokaal,,\n"
+                "p2,1,Jeugdoverlast,lokaal,JEU,VWL\n"
+                "p2,2,Cybercrime,lokaal,,\n"
+                "p2,3,Een veilige Almere,lokaal,,\n"  # no lexicon term: least certain
+                "p3,1,Zorg en veiligheid,lokaal,ZOR,\n"
+                "p3,2,Radicalisering en polarisatie,lokaal,,\n")
+
+
+def read_coded(out: Path, name: str) -> pd.DataFrame:
+    """One CSV file of an ``ivp codeer`` output folder, every cell as text."""
+    return pd.read_csv(out / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+# hand-coded speerpunten of three plans, two themes: training data for the coders that learn
+CODING_TRAIN = pd.DataFrame({
+    "plan_id": ["a", "a", "b", "b", "c", "c"],
+    "speerpunt": ["Jeugdoverlast", "Jeugdgroepen in de wijk", "Brandweerzorg", "Brandpreventie",
+                  "Jeugdcriminaliteit", "Brandveiligheid"],
+    "thema": ["JEU", "JEU", "FYS", "FYS", "JEU", "FYS"],
+})
 
 
 # --- running notebooks ----------------------------------------------------------------------------

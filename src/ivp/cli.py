@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_run_parser(sub)
     add_synth_parser(sub)
-    from .autocode import add_codeer_parser
+    from .coding.cli import add_codeer_parser
     add_codeer_parser(sub)
     return parser
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .reference import COHORTS
-
 # --- defaults -----------------------------------------------------------------------------------
 
+COHORTS = ("nationaal", "G4", "G40", "P10", "overig")  # every cohort a job can be run for; the first is all plans
 SEED = 20200525  # the day the CCV's analysis was discussed in the Strategisch Beraad Veiligheid
 N_BOOTSTRAP = 2000  # resamples of the cluster bootstrap
 MIN_BOOTSTRAP = 2000  # fewer resamples make the 2.5% and 97.5% quantiles too noisy to report
@@ -117,7 +116,7 @@ def check_peiljaren(values) -> list[str]:
 
 
 def check_cohort(cohort) -> str:
-    """``cohort`` when it is one of ``ivp.reference.COHORTS``; otherwise a ValueError that lists them."""
+    """``cohort`` when it is one of ``COHORTS``; otherwise a ValueError that lists them."""
     if cohort not in COHORTS:
         raise ValueError(f"cohort {cohort!r} is onbekend; kies uit {', '.join(COHORTS)}")
     return cohort

@@ -305,17 +305,17 @@ class _Kernels:
 
 
 def autocode_stage(config: RunConfig, env: dict, progress) -> Path:
-    """``--autocode``: ``ivp.autocode.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
+    """``--autocode``: ``ivp.coding.coded_input.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
     whole), unless an earlier run already coded the same input with the same code; returns that folder,
     the input of the cleaning stage."""
-    from . import autocode
+    from .coding import coded_input, propose
     from .inputs import input_files
 
     target = Path(config.out) / AUTOCODE_DIR
-    training = autocode.default_training_path()
+    training = coded_input.default_training_path()
     parts = {**env, "invoer": cache.file_hashes(input_files(Path(config.data))),
              "training": cache.file_hashes(input_files(training)) if training else {},
-             "parameters": {"data": str(config.data), "methode": autocode.DEFAULT_METHOD}}
+             "parameters": {"data": str(config.data), "methode": propose.DEFAULT_METHOD}}
     verdict = None if config.force else cache.check(target, parts)
     if verdict is not None and verdict.hit:
         progress(f"[codering] cache ({verdict.reason}): {target}")
@@ -323,7 +323,7 @@ def autocode_stage(config: RunConfig, env: dict, progress) -> Path:
     progress(f"[codering] {config.data} -> {target}" + (f" ({verdict.reason})" if verdict else " (--force)"))
     started = time.monotonic()
     with staged_dir(target) as tmp:
-        summary = autocode.code_input(Path(config.data), tmp)
+        summary = coded_input.code_input(Path(config.data), tmp)
         cache.write_stamp(tmp, parts, cache.tree_hashes(tmp))
     progress(f"[codering] {summary['n_nu_gecodeerd']} van {summary['n_speerpunten']} speerpunten automatisch "
              f"gecodeerd in {time.monotonic() - started:.1f} s; beoordelen: {target / 'te_beoordelen.csv'}")

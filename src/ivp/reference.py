@@ -13,8 +13,9 @@ from importlib import resources
 import pandas as pd
 import yaml
 
+from .job import COHORTS  # the cohort names belong to the job definition, which imports no pandas
+
 REFERENCE_DATE = "2020-01-01"
-COHORTS = ("nationaal", "G4", "G40", "P10", "overig")
 MEMBERSHIP_COHORTS = ("G4", "G40", "P10")
 _CBS_CODE = re.compile(r"^gm\s*(\d{4})$")
 
