@@ -15,15 +15,12 @@ from pathlib import Path
 import pytest
 
 from ivp import render, report
+from ivp.pdf import CHROMIUM, CHROMIUM_ARGS  # the executable and flags ivp run --pdf prints with
 from ivp.reference import COHORTS
 from test_pipeline import PEILJAAR, shipped_run
 from test_render import HOSTILE, fixed_provenance, hostile_priorities, report_notebook, tiny_results
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-# As in the environment notes: without the background-networking flags Chromium itself phones home.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WIDTHS = (375, 1280)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from ivp import job as job_names
 from ivp import report
 from ivp.cli import main
 from ivp.reference import COHORTS
@@ -62,8 +63,8 @@ def test_run_on_shipped_data_writes_every_report_and_the_index(shipped):
     index = (out / "index.html").read_text(encoding="utf-8")
     for cohort in COHORTS:
         job = out / PEILJAAR / cohort
-        for name in ("rapport.html", "results.json", "provenance.json", "notebooks/02_themas.ipynb",
-                     "notebooks/03_samenwerking.ipynb", "notebooks/04_landelijke_prioriteiten.ipynb",
+        for name in ("rapport.html", "results.json", "provenance.json", job_names.TABLES_FILE,
+                     "notebooks/02_themas.ipynb", "notebooks/03_samenwerking.ipynb", "notebooks/04_landelijke_prioriteiten.ipynb",
                      "notebooks/05_rapport.ipynb"):
             assert (job / name).is_file(), f"{job / name} ontbreekt"
         results = json.loads((job / "results.json").read_text(encoding="utf-8"))

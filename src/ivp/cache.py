@@ -85,7 +85,8 @@ class Verdict:
 # Dutch names of the parts, for the progress line ("opnieuw: notebook gewijzigd").
 PART_NAMES = {"ivp": "ivp-versie", "code": "code van ivp", "python": "Python-versie", "versies": "pakketversies",
               "notebooks": "notebook", "notebook": "notebook", "parameters": "parameters", "verwerkt": "opgeschoonde data",
-              "invoer": "invoerbestanden", "codering": "herkomst van de themacodes", "training": "trainingsdata"}
+              "invoer": "invoerbestanden", "codering": "herkomst van de themacodes", "training": "trainingsdata",
+              "pdf": "PDF-optie (--pdf)"}
 
 
 def read_stamp(folder: Path) -> dict | None:

@@ -34,6 +34,16 @@ OUT = "reports"
 RESULTS_FILE = "results.json"  # every number of one job (docs/results.schema.json)
 PROVENANCE_FILE = "provenance.json"
 REPORT_FILE = "rapport.html"
+TABLES_FILE = "tabellen.xlsx"  # the report's tables for analysts (ivp.tables)
+REPORT_PAGES = (REPORT_FILE,)  # the HTML report pages of a job folder; ``ivp run --pdf`` prints each of them
+
+
+def pdf_name(page: str) -> str:
+    """The PDF of a report page: ``rapport.html`` -> ``rapport.pdf`` (``ivp run --pdf``, ``ivp.pdf``)."""
+    return page.rsplit(".", 1)[0] + ".pdf"
+
+
+PDF_FILE = pdf_name(REPORT_FILE)
 INDEX_FILE = "index.html"
 EXECUTED_DIR = "notebooks"  # executed notebooks of a job, and of the cleaning stage under <out>/
 FAILED_DIR = "mislukt"  # partly executed notebooks of a failed job
@@ -65,8 +75,10 @@ AGENDA = Stage("landelijke_prioriteiten", "04_landelijke_prioriteiten.ipynb", "j
 PROVENANCE = Stage("herkomst", None, "job", ("<processed>",), (PROVENANCE_FILE,))
 REPORT = Stage("rapport", "05_rapport.ipynb", "job", (RESULTS_FILE, PROVENANCE_FILE, "<processed>"), ())
 RENDER = Stage("html", None, "job", (f"{EXECUTED_DIR}/05_rapport.ipynb",), (REPORT_FILE,))
+TABLES = Stage("tabellen", None, "job", (RESULTS_FILE, PROVENANCE_FILE), (TABLES_FILE,))
+PDF = Stage("pdf", None, "job", REPORT_PAGES, tuple(pdf_name(p) for p in REPORT_PAGES))  # only with --pdf
 
-STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER)
+STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER, TABLES, PDF)
 ANALYSIS_STAGES = (THEMES, COOPERATION, AGENDA)  # together they write every key of results.json
 JOB_NOTEBOOKS = tuple(s.notebook for s in STAGES if s.per == "job" and s.notebook)  # 02-05, in order
 

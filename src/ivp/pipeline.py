@@ -117,6 +117,7 @@ class RunConfig:
     force: bool = False  # rerun every stage, cached or not
     jobs: int | None = None  # jobs side by side; None: the number of CPUs
     autocode: bool = False  # code empty themes first (ivp codeer) and analyse its output
+    pdf: bool = False  # also print every report page as PDF (ivp.pdf)
 
     def __post_init__(self):
         """Refuse invalid values before anything runs (ValueError naming the value and what is valid)."""
@@ -189,6 +190,7 @@ class _JobContext:
     facts: dict  # provenance.run_facts, computed once
     codering: dict | None  # provenance.coding of the input
     stop: threading.Event = field(default_factory=threading.Event)  # set when the run is interrupted
+    printer: object = None  # an ivp.pdf.PdfPrinter with --pdf when Chromium is there, else None
 
 
 def run_job(job: Job, ctx: _JobContext, kernel, parts: dict) -> JobResult:
@@ -220,9 +222,12 @@ def run_job(job: Job, ctx: _JobContext, kernel, parts: dict) -> JobResult:
 
 def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) -> dict:
     """The job stages of ``ivp.job.STAGES`` in order, all inside ``stage``: the analysis notebooks (each
-    writes its part of results.json), the provenance, the report notebook and its HTML."""
+    writes its part of results.json), the provenance, the report notebook and its HTML, the tables and, with
+    a printer (``--pdf``), the PDF of every report page."""
+    from .pdf import print_job
     from .render import render_report
     from .results import load_results
+    from .tables import write_job_tables
 
     config = ctx.config
     notebooks = config.notebook_folder()
@@ -263,6 +268,10 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
             step(jobdef.REPORT_FILE, lambda: render_report(executed / jobdef.REPORT.notebook,
                                                            stage / jobdef.REPORT_FILE,
                                                            title=jobdef.report_title(job.peiljaar, job.cohort)))
+        elif stage_def is jobdef.TABLES:
+            step(jobdef.TABLES_FILE, lambda: write_job_tables(stage))
+        elif stage_def is jobdef.PDF and ctx.printer is not None:
+            step(jobdef.PDF_FILE, lambda: print_job(ctx.printer, stage, peiljaar=job.peiljaar, cohort=job.cohort))
     for path in sorted(executed.glob("*.ipynb")):
         _point_to_final(path, stage.resolve(), target)
     return results
@@ -386,13 +395,17 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
              f"{n_workers} tegelijk" + (", --force" if config.force else ""))
     env = cache.environment(provenance.package_versions())
     kernels = _Kernels(config, n_workers, choice, progress)
+    printer = _pdf_printer(config, progress) if jobs else None
     try:
         data = autocode_stage(config, env, progress) if config.autocode else Path(config.data)
         codering = clean_stage(config, data, env, kernels, progress)
-        results = _run_jobs(config, jobs, env, codering, kernels, run_started, progress)
+        results = _run_jobs(config, jobs, env, codering, kernels, run_started, progress, printer)
     except BaseException:
         kernels.close(kill=True)
         raise
+    finally:
+        if printer is not None:
+            printer.close()
     kernels.close()
     failed = {(r.job.peiljaar, r.job.cohort): _short_failure(r.failure) for r in results if not r.ok}
     index_years = sorted({*config.peiljaren, *_existing_years(out)}, key=lambda y: (y == "alle", y))
@@ -400,17 +413,31 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     return results
 
 
+def _pdf_printer(config: RunConfig, progress):
+    """With ``--pdf``: the run's ``ivp.pdf.PdfPrinter`` (its browser starts on the first page to print), or
+    None after one message when there is no Chromium (the reports are then written as HTML only)."""
+    if not config.pdf:
+        return None
+    from .pdf import PdfPrinter, missing_message
+
+    printer = PdfPrinter()
+    if not printer.available():
+        progress(missing_message(printer.executable))
+        return None
+    return printer
+
+
 def job_parts(config: RunConfig, job: Job, env: dict, notebook_hashes: dict, processed_hashes: dict,
-              codering: dict | None) -> dict:
+              codering: dict | None, *, pdf: bool = False) -> dict:
     """Everything a job's outputs depend on (its cache key): the shared ``env`` (ivp version, code
     fingerprint, Python and package versions), the hashes of notebooks 02-05 and of the processed data,
-    the job's parameters and the coding summary of the input."""
+    the job's parameters, the coding summary of the input and whether the job prints its PDFs (``pdf``)."""
     return {**env, "notebooks": notebook_hashes, "parameters": config.parameters(job),
-            "verwerkt": processed_hashes, "codering": codering}
+            "verwerkt": processed_hashes, "codering": codering, "pdf": pdf}
 
 
 def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | None, kernels: _Kernels,
-              run_started: str, progress) -> list[JobResult]:
+              run_started: str, progress, printer=None) -> list[JobResult]:
     out = Path(config.out)
     notebooks = config.notebook_folder()
     notebook_hashes = {name: cache.sha256_file(notebooks / name) if (notebooks / name).is_file() else None
@@ -421,7 +448,7 @@ def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | No
     results: dict[Job, JobResult] = {}
     todo: list[tuple[Job, dict, str]] = []
     for job in jobs:
-        parts = job_parts(config, job, env, notebook_hashes, processed_hashes, codering)
+        parts = job_parts(config, job, env, notebook_hashes, processed_hashes, codering, pdf=printer is not None)
         verdict = None if config.force else cache.check(job.folder(out), parts)
         if verdict is not None and verdict.hit:
             results[job] = _cached_result(job, out, verdict.reason)
@@ -432,7 +459,8 @@ def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | No
             todo.append((job, parts, verdict.reason if verdict else "--force"))
     if todo:
         ctx = _JobContext(config, run_started, Path(config.processed).resolve(),
-                          provenance.run_facts(Path(config.processed).resolve()), codering, kernels.stop)
+                          provenance.run_facts(Path(config.processed).resolve()), codering, kernels.stop,
+                          printer)
         pool = kernels.get()
         futures: dict[Future, tuple[Job, str]] = {}
         for job, parts, reason in todo:
@@ -542,7 +570,7 @@ def run(args) -> int:
                        cohorts=args.cohort, peiljaren=args.peiljaar,
                        seed=args.seed, n_bootstrap=args.bootstrap,
                        notebooks=Path(args.notebooks) if args.notebooks else None,
-                       force=args.force, jobs=args.jobs, autocode=args.autocode,
+                       force=args.force, jobs=args.jobs, autocode=args.autocode, pdf=args.pdf,
                        kernel=getattr(args, "kernel", None) or KERNEL,
                        kernel_explicit=getattr(args, "kernel", None) is not None)
 
@@ -610,4 +638,7 @@ def add_run_parser(sub) -> None:
     p.add_argument("--autocode", action="store_true",
                    help="codeer eerst speerpunten zonder thema automatisch (zoals 'ivp codeer'; uitvoer in "
                         f"<out>/{AUTOCODE_DIR}/) en analyseer die")
+    p.add_argument("--pdf", action="store_true",
+                   help=f"schrijf naast elk rapport ook een PDF ({jobdef.PDF_FILE}), gedrukt met het Chromium van het "
+                        "systeem (/usr/bin/chromium, of $IVP_CHROMIUM)")
     p.set_defaults(func=run)
