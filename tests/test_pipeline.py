@@ -143,9 +143,11 @@ def test_same_input_and_code_give_identical_results_and_html_but_the_run_time(sh
     first_results = (job / "results.json").read_bytes()
     first_html = (job / "rapport.html").read_text(encoding="utf-8")
     first_git = json.loads((job / "provenance.json").read_text(encoding="utf-8"))["git"]
+    first_figures = {p.name: p.read_bytes() for p in sorted((job / "figuren").iterdir())}
     code, stdout, stderr = run_cli([*shipped["args"], "--cohort", "nationaal", "--force"], capsys)  # not from the cache
     assert code == 0, stdout + stderr
     assert (job / "results.json").read_bytes() == first_results
+    assert {p.name: p.read_bytes() for p in sorted((job / "figuren").iterdir())} == first_figures  # SVG and PNG
     second_html = (job / "rapport.html").read_text(encoding="utf-8")
     second_git = json.loads((job / "provenance.json").read_text(encoding="utf-8"))["git"]
     if second_git != first_git:
@@ -217,3 +219,26 @@ def test_every_results_json_of_the_run_is_valid_against_the_schema(shipped):
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in
                   validator.iter_errors(json.loads(path.read_text(encoding="utf-8")))]
         assert errors == [], f"{path}: {errors[:5]}"
+
+
+def test_every_figure_is_also_a_file_the_same_drawing_as_the_embedded_one(shipped):
+    import base64
+
+    from ivp import job
+    from ivp.figures import PNG_DPI
+
+    for cohort in COHORTS:
+        folder = shipped["out"] / PEILJAAR / cohort
+        html = (folder / "rapport.html").read_text(encoding="utf-8")
+        embedded = sorted(base64.b64decode(m).decode("utf-8")
+                          for m in re.findall(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html))
+        files = sorted((folder / job.FIGURES_DIR).glob("*.svg"))
+        assert embedded and sorted(p.read_text(encoding="utf-8") for p in files) == embedded, cohort
+        for svg in files:
+            png = svg.with_suffix(".png").read_bytes()
+            assert png.startswith(b"\x89PNG")
+            width = int.from_bytes(png[16:20], "big")  # IHDR: 200 dpi on a figure of several inches
+            assert width >= 4 * PNG_DPI, (svg.name, width)
+    national = {p.stem for p in (shipped["out"] / PEILJAAR / "nationaal" / job.FIGURES_DIR).glob("*.svg")}
+    assert national == {"themas", "categorieen", "gevoeligheid", "dekking", "kaart_ondermijning",
+                        "kaart_woon_en_leefomgeving"}

@@ -140,11 +140,26 @@ def _or_zero(value) -> float:
     return 0.0 if value is None or pd.isna(value) else float(value)
 
 
+PNG_DPI = 200  # figure files for slides (figuren/<name>.png)
+_SVG_METADATA = {"Date": None, "Creator": "ivp", "Format": None, "Type": None}
+
+
+def to_svg_and_png(fig: plt.Figure) -> tuple[str, bytes]:
+    """The SVG text of ``fig`` (exactly as ``to_svg``: SVG first, since saving redoes the constrained layout
+    for the renderer) and a PNG of the same drawing at ``PNG_DPI``, without date or version metadata, so the
+    same figure gives the same bytes; the figure is closed afterwards."""
+    svg, png = io.StringIO(), io.BytesIO()
+    with plt.rc_context(STYLE):
+        fig.savefig(svg, format="svg", metadata=_SVG_METADATA)
+        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    plt.close(fig)
+    return svg.getvalue(), png.getvalue()
+
+
 def to_svg(fig: plt.Figure) -> str:
     """SVG text of ``fig`` without date or tool-version metadata; the figure is closed afterwards."""
     buffer = io.StringIO()
     with plt.rc_context(STYLE):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "ivp", "Format": None,
-                                                     "Type": None})
+        fig.savefig(buffer, format="svg", metadata=_SVG_METADATA)
     plt.close(fig)
     return buffer.getvalue()

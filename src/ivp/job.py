@@ -35,6 +35,7 @@ RESULTS_FILE = "results.json"  # every number of one job (docs/results.schema.js
 PROVENANCE_FILE = "provenance.json"
 REPORT_FILE = "rapport.html"
 TABLES_FILE = "tabellen.xlsx"  # the report's tables for analysts (ivp.tables)
+FIGURES_DIR = "figuren"  # every figure of the report as <name>.svg and <name>.png (ivp.report.write_figure_files)
 REPORT_PAGES = (REPORT_FILE,)  # the HTML report pages of a job folder; ``ivp run --pdf`` prints each of them
 
 
@@ -73,7 +74,9 @@ COOPERATION = Stage("samenwerking", "03_samenwerking.ipynb", "job", ("<processed
 AGENDA = Stage("landelijke_prioriteiten", "04_landelijke_prioriteiten.ipynb", "job", ("<processed>", RESULTS_FILE),
                (RESULTS_FILE,))
 PROVENANCE = Stage("herkomst", None, "job", ("<processed>",), (PROVENANCE_FILE,))
-REPORT = Stage("rapport", "05_rapport.ipynb", "job", (RESULTS_FILE, PROVENANCE_FILE, "<processed>"), ())
+# the report notebook also writes every figure it embeds as files, drawn in the same kernel (same bytes)
+REPORT = Stage("rapport", "05_rapport.ipynb", "job", (RESULTS_FILE, PROVENANCE_FILE, "<processed>"),
+               (f"{FIGURES_DIR}/<naam>.svg", f"{FIGURES_DIR}/<naam>.png"))
 RENDER = Stage("html", None, "job", (f"{EXECUTED_DIR}/05_rapport.ipynb",), (REPORT_FILE,))
 TABLES = Stage("tabellen", None, "job", (RESULTS_FILE, PROVENANCE_FILE), (TABLES_FILE,))
 PDF = Stage("pdf", None, "job", REPORT_PAGES, tuple(pdf_name(p) for p in REPORT_PAGES))  # only with --pdf

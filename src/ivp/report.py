@@ -21,6 +21,8 @@ from markupsafe import Markup
 
 from . import figures, maps, templating
 from .analysis import SMALL_N
+from .atomic import write_bytes, write_text
+from .job import FIGURES_DIR
 from .formats import count, interval, missing, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
 from .reference import COHORTS, codebook, cohort_codes, theme_table
 from .synth import SYNTHETIC
@@ -304,6 +306,71 @@ def _map(drawn) -> dict:
     return {"svg": _svg(fig), "alt": alt, "caption": caption}
 
 
+def _scope_label(results: dict) -> str:
+    peiljaar = results.get("peiljaar")
+    return f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
+
+
+def coverage_map(results: dict):
+    """``(fig, alt, caption)``: the job's municipalities shaded by coverage, joint plans outlined."""
+    population, label = _population(results)
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    groups = (results.get("joint_plans") or {}).get("groups") or {}
+    links = pd.DataFrame([(plan, code) for plan, codes in groups.items() for code in codes],
+                         columns=["plan_id", "code"])
+    return maps.coverage_map(covered, population=population, joint_groups=links, population_label=label,
+                             scope_label=_scope_label(results))
+
+
+PROPERTY_MAPS = {  # figure name -> (kind, key in municipalities.codes_with, Dutch phrase after met/zonder)
+    "kaart_ondermijning": ("themes", "OND", "een speerpunt op ondermijning"),
+    "kaart_woon_en_leefomgeving": ("categories", "Veilige woon- en leefomgeving",
+                                   "een speerpunt op veilige woon- en leefomgeving"),
+}
+
+
+def property_map(results: dict, name: str):
+    """``(fig, alt, caption)`` of the national map ``name`` of ``PROPERTY_MAPS``, or None when the job has
+    no such municipality list (every job but a national one)."""
+    kind, key, label = PROPERTY_MAPS[name]
+    codes = (((results.get("municipalities") or {}).get("codes_with") or {}).get(kind) or {}).get(key)
+    if codes is None:
+        return None
+    covered = (results.get("sample") or {}).get("municipality_codes") or []
+    return maps.property_map(codes, covered, property_label=label, scope_label=_scope_label(results))
+
+
+def report_figures(results: dict) -> dict:
+    """Every figure of a job's report in reading order: name -> function of no arguments that draws it (a
+    matplotlib Figure), for the figures the job has. The report embeds exactly these drawings, and
+    ``write_figure_files`` writes them as files."""
+    out = {}
+    if not _empty(results):
+        out["themas"] = lambda: figures.share_chart(theme_frame(results))
+        out["categorieen"] = lambda: figures.share_chart(category_frame(results))
+        if len(sensitivity_frame(results)):
+            out["gevoeligheid"] = lambda: figures.sensitivity_chart(sensitivity_frame(results))
+    out["dekking"] = lambda: coverage_map(results)[0]
+    for name in PROPERTY_MAPS:
+        if property_map(results, name) is not None:
+            out[name] = lambda name=name: property_map(results, name)[0]
+    return out
+
+
+def write_figure_files(results: dict, output_path) -> list[Path]:
+    """Every figure of ``report_figures`` as ``<output_path>/figuren/<name>.svg`` (the bytes the report embeds,
+    when called in the same process as the report: notebook 05) and ``<name>.png`` (``figures.PNG_DPI`` dpi,
+    for slides), written atomically; returns the paths."""
+    folder = Path(output_path) / FIGURES_DIR
+    paths = []
+    for name, draw in report_figures(results).items():
+        svg, png = figures.to_svg_and_png(draw())
+        write_text(folder / f"{name}.svg", svg)
+        write_bytes(folder / f"{name}.png", png)
+        paths += [folder / f"{name}.svg", folder / f"{name}.png"]
+    return paths
+
+
 def representativeness_data(results: dict) -> dict:
     """Data of the coverage part of ``steekproef.html.j2``: the representativeness tables (rows of
     ``[group, municipalities, covered, coverage]``, ``totaal`` last), the reason size classes are missing, and
@@ -317,17 +384,8 @@ def representativeness_data(results: dict) -> dict:
         return [[k, table[k]["n_gemeenten"], table[k]["n_gedekt"], pct(table[k]["dekking"])]
                 for k in [*order, *(["totaal"] if "totaal" in table else [])]]
 
-    population, label = _population(results)
-    covered = (results.get("sample") or {}).get("municipality_codes") or []
-    groups = (results.get("joint_plans") or {}).get("groups") or {}
-    links = pd.DataFrame([(plan, code) for plan, codes in groups.items() for code in codes],
-                         columns=["plan_id", "code"])
-    peiljaar = results.get("peiljaar")
-    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
     return {"tables": {name: rows(rep[name]) for name in ("cohort", "provincie", "veiligheidsregio") if name in rep},
-            "grootteklassen": rep.get("grootteklassen"),
-            "kaart": _map(maps.coverage_map(covered, population=population, joint_groups=links,
-                                            population_label=label, scope_label=scope))}
+            "grootteklassen": rep.get("grootteklassen"), "kaart": _map(coverage_map(results))}
 
 
 def steekproef(results: dict, priorities: pd.DataFrame | None = None) -> Html:
@@ -342,14 +400,15 @@ def themas_data(results: dict) -> dict:
     themes = theme_frame(results)
     cats = category_frame(results)
     sens = sensitivity_frame(results)
+    drawings = report_figures(results)
     data = {
         "n_priorities": results.get("n_priorities", 0),
         "themes": _records(themes),
         "ranked": _records(themes.sort_values("share", ascending=False, kind="stable")),
         "methode": themes["methode"].iloc[0] if len(themes) else "",
-        "figuur_themes": _svg(figures.share_chart(themes)),
+        "figuur_themes": _svg(drawings["themas"]()),
         "categories": _records(cats),
-        "figuur_categories": _svg(figures.share_chart(cats)),
+        "figuur_categories": _svg(drawings["categorieen"]()),
         "sensitivity": _records(sens),
         "indicatief": _indicatief(results, "themes", "categories"),
     }
@@ -357,7 +416,7 @@ def themas_data(results: dict) -> dict:
         order = list(dict.fromkeys(sens["indeling"]))
         pivot = sens.pivot(index="indeling", columns="categorie", values="share").reindex(order)
         columns = [c for c in (VWL, OND) if c in pivot.columns]
-        data.update(figuur_sensitivity=_svg(figures.sensitivity_chart(sens)), sensitivity_columns=columns,
+        data.update(figuur_sensitivity=_svg(drawings["gevoeligheid"]()), sensitivity_columns=columns,
                     sensitivity_rows=[{"indeling": name, "shares": [pivot.at[name, c] for c in columns]}
                                       for name in pivot.index])
     return data
@@ -428,17 +487,7 @@ def municipality_data(results: dict) -> dict:
     rows.append(row("in een gezamenlijk plan", mun.get("joint_share") or {}, weighted.get("joint_share")))
     rows.append(row("plan met inbreng van inwoners (ten minste)", mun.get("participation_at_least") or {},
                     weighted.get("participation_at_least")))
-    kaarten = []
-    codes_with = mun.get("codes_with") or {}
-    covered = (results.get("sample") or {}).get("municipality_codes") or []
-    peiljaar = results.get("peiljaar")
-    scope = f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
-    for kind, key, label in (("themes", "OND", "een speerpunt op ondermijning"),
-                             ("categories", "Veilige woon- en leefomgeving",
-                              "een speerpunt op veilige woon- en leefomgeving")):
-        codes = (codes_with.get(kind) or {}).get(key)
-        if codes is not None:
-            kaarten.append(_map(maps.property_map(codes, covered, property_label=label, scope_label=scope)))
+    kaarten = [_map(drawn) for name in PROPERTY_MAPS if (drawn := property_map(results, name)) is not None]
     levels = [(name, regions[key]) for key, name in (("veiligheidsregio", "één veiligheidsregio"),
                                                     ("regionale_eenheid", "één politie-eenheid"))
               if key in regions]
