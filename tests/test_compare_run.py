@@ -177,7 +177,8 @@ def fake_groups(joint_2020, joint_2024, n_plans=20, categories=None):
             key = f"{p}/{name}"
             cats = categories.get(key) or {VWL: (0.4, [0.35, 0.45]), "Ondermijning": (0.25, [0.2, 0.3]),
                                            "Jeugd en veiligheid": (0.1, [0.05, 0.15])}
-            measures = {f"category_share:{label}": {"value": v, "ci95": ci, "n": 100} for label, (v, ci) in cats.items()}
+            measures = {f"category_share:{label}": {"value": v, "ci95": ci, "n": 100}
+                        for label, (v, ci) in cats.items()}
             for m in ("joint_plan_share", "joint_municipality_share", "participation_at_least"):
                 measures[m] = {"value": value, "ci95": [value - 0.05, value + 0.05], "n": n_plans}
             out[key] = {"name": name, "peiljaar": p, "n_plans": n_plans, "measures": measures}
@@ -196,7 +197,8 @@ def verdicts(groups, diffs):
 def test_trend_claims_each_verdict():
     assert verdicts(fake_groups(0.2, 0.3), fake_diffs(0.1, [0.02, 0.18]))["samenwerking_neemt_toe"] == SUPPORTED
     assert verdicts(fake_groups(0.3, 0.2), fake_diffs(-0.1, [-0.2, 0.01]))["samenwerking_neemt_toe"] == NOT_SUPPORTED
-    assert verdicts(fake_groups(0.2, 0.25), fake_diffs(0.05, [-0.05, 0.15]))["burgerparticipatie_neemt_toe"] == UNDECIDED
+    undecided = verdicts(fake_groups(0.2, 0.25), fake_diffs(0.05, [-0.05, 0.15]))
+    assert undecided["burgerparticipatie_neemt_toe"] == UNDECIDED
     small = verdicts(fake_groups(0.2, 0.3, n_plans=5), fake_diffs(0.1, [0.02, 0.18]))
     assert small["samenwerking_neemt_toe"] == UNDECIDED
     no_interval = [dict(d, ci95=None, note="Geen interval") for d in fake_diffs(0.1, None)]

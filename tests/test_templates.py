@@ -6,11 +6,11 @@ from __future__ import annotations
 import jinja2
 import pytest
 from bs4 import BeautifulSoup
+from test_comparison import data  # noqa: F401  (the fixture of the comparison templates' data)
+from test_render import fixed_provenance, hostile_priorities, report_notebook, tiny_results
 
 from ivp import comparison_report, render, report, templating
 from ivp.compare_run import comparison_results
-from test_comparison import data  # noqa: F401  (the fixture of the comparison templates' data)
-from test_render import fixed_provenance, hostile_priorities, report_notebook, tiny_results
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'
@@ -98,10 +98,10 @@ def test_every_section_template_is_covered_here():
 
 @pytest.mark.parametrize("template", sorted(section_data(full_results())))
 def test_hostile_text_in_every_data_field_of_a_section_is_shown_escaped(template):
-    data = hostile(section_data(full_results())[template])
-    html = templating.render(f"secties/{template}.html.j2", **data)
+    section = hostile(section_data(full_results())[template])
+    html = templating.render(f"secties/{template}.html.j2", **section)
     assert HOSTILE not in html
-    assert_only_escaped(html, shown=HOSTILE in repr(data))  # geen_plannen has no data text
+    assert_only_escaped(html, shown=HOSTILE in repr(section))  # geen_plannen has no data text
 
 
 COMPARISON_TEMPLATES = sorted(p.name.removesuffix(".html.j2")
@@ -126,10 +126,10 @@ def test_every_comparison_template_is_covered_here():
 
 @pytest.mark.parametrize("template", COMPARISON_TEMPLATES)
 def test_hostile_text_in_every_data_field_of_a_comparison_section_is_shown_escaped(template, comparison):
-    data = hostile(comparison_section_data(comparison)[template])
-    html = templating.render(f"vergelijking/{template}.html.j2", **data)
+    section = hostile(comparison_section_data(comparison)[template])
+    html = templating.render(f"vergelijking/{template}.html.j2", **section)
     assert HOSTILE not in html
-    assert_only_escaped(html, shown=HOSTILE in repr(data))
+    assert_only_escaped(html, shown=HOSTILE in repr(section))
 
 
 def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
@@ -143,10 +143,10 @@ def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
 
 
 def test_a_missing_template_variable_is_an_error_not_an_empty_string():
-    data = section_data(full_results())["samenwerking"]
-    del data["n_plans"]
+    section = section_data(full_results())["samenwerking"]
+    del section["n_plans"]
     with pytest.raises(jinja2.UndefinedError, match="n_plans"):
-        templating.render("secties/samenwerking.html.j2", **data)
+        templating.render("secties/samenwerking.html.j2", **section)
 
 
 def test_numbers_are_formatted_by_the_dutch_filters():

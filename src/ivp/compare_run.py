@@ -470,7 +470,8 @@ def claims(groups: dict[str, dict], diffs: list[dict], peiljaren) -> list[dict]:
     parts = [cmp.ranking_claim("woonomgeving_grootste", CLAIMS["woonomgeving_grootste"], "category_share", key,
                                _category_shares(groups[key]), [VWL]) for key in keys]
     out.append(_combined("woonomgeving_grootste", parts, ["category_share"], keys) if parts else
-               _undecided("woonomgeving_grootste", ["category_share"], "Niet te beoordelen: nationaal is niet berekend."))
+               _undecided("woonomgeving_grootste", ["category_share"],
+                          "Niet te beoordelen: nationaal is niet berekend."))
     return out
 
 
@@ -499,7 +500,8 @@ def published_rows(results_by_job: dict, *, published_path=None) -> list[dict]:
 # --- the whole file -----------------------------------------------------------------------------
 
 METHOD_INTRO = (
-    "Elk verschil is waarde(a) − waarde(b) in procentpunten. Het 95%-interval (methode '{method}'): {text} Plannen die in beide groepen zitten (een plan dat in beide "
+    "Elk verschil is waarde(a) − waarde(b) in procentpunten. Het 95%-interval (methode '{method}'): {text} "
+    "Plannen die in beide groepen zitten (een plan dat in beide "
     "peiljaren van kracht is, een gezamenlijk plan in twee cohorten, een cohort tegen nationaal) tellen één "
     "keer mee, met hun bijdrage aan beide groepen. Gemeten dekking (bench/bench_coverage.py, docs/intervals.md): "
     "vanaf 10 plannen per groep bevat het interval het ware verschil in 94% tot 98% van de simulaties, met 3 tot "

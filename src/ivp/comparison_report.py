@@ -125,10 +125,9 @@ def _trend_table(results: dict, before: str, after: str) -> pd.DataFrame:
     for measure, leaf in first.items():
         if measure.startswith(CATEGORY):
             other = last[measure]
-            rows.append({"label": measure[len(CATEGORY):], "before": leaf["value"],
-                         "before_low": (leaf["ci95"] or [None, None])[0], "before_high": (leaf["ci95"] or [None, None])[1],
-                         "after": other["value"], "after_low": (other["ci95"] or [None, None])[0],
-                         "after_high": (other["ci95"] or [None, None])[1]})
+            (b_low, b_high), (a_low, a_high) = leaf["ci95"] or [None, None], other["ci95"] or [None, None]
+            rows.append({"label": measure[len(CATEGORY):], "before": leaf["value"], "before_low": b_low,
+                         "before_high": b_high, "after": other["value"], "after_low": a_low, "after_high": a_high})
     return pd.DataFrame(rows)
 
 
@@ -269,7 +268,8 @@ def methode_data(results: dict) -> dict:
     missing = [{"maat": _label(results, d["measure"]), "a": _group_label(results, d["a"]),
                 "b": _group_label(results, d["b"])}
                for d in results.get("differences") or [] if d.get("ci95") is None]
-    return {"difference_text": method.get("difference_text", ""), "municipality_note": method.get("municipality_note", ""),
+    return {"difference_text": method.get("difference_text", ""),
+            "municipality_note": method.get("municipality_note", ""),
             "participation_note": method.get("participation_note", ""), "small_n": method.get("small_n", 10),
             "seed": results.get("seed"), "n_bootstrap": results.get("n_bootstrap"), "zonder_interval": missing,
             "n_differences": len(results.get("differences") or [])}
