@@ -94,6 +94,7 @@ def kernbevindingen_data(results: dict) -> dict:
             summary = "; ".join(_trend_summary(results, p) for p in parts) + "."
         else:
             summary = "; ".join(_ranking_summary(results, p) for p in parts) + "."
+        summary = summary[:1].upper() + summary[1:]
         rows.append({"id": claim["id"], "claim": claim["claim"], "verdict": claim["verdict"],
                      "oordeel": VERDICT_NL.get(claim["verdict"], claim["verdict"]), "samenvatting": summary,
                      "toelichting": claim["explanation"]})
