@@ -157,7 +157,8 @@ def comparison_notebook(results: dict, prov: dict):
     return new_notebook(cells=cells)
 
 
-def test_comparison_report_loads_nothing_but_itself_and_shows_its_headline_numbers(browser, data, tmp_path):
+def test_comparison_report_loads_nothing_but_itself_and_shows_its_headline_numbers(
+        browser, data, tmp_path):  # noqa: F811
     from ivp.compare_run import comparison_results
     from ivp.comparison import VERDICT_NL
 
