@@ -226,7 +226,7 @@ def test_claims_without_two_peiljaren_cannot_be_judged(groups):
     one = {k: v for k, v in fake_groups(0.2, 0.3).items() if k.startswith("2020")}
     out = {c["id"]: c for c in cr.claims(one, [], ["2020"])}
     assert out["samenwerking_neemt_toe"]["verdict"] == UNDECIDED
-    assert "geen twee peiljaren" in out["samenwerking_neemt_toe"]["explanation"]
+    assert "niet allebei berekend (peiljaren: 2020)" in out["samenwerking_neemt_toe"]["explanation"]
 
 
 # --- the whole file and the report on the fixture -----------------------------------------------

@@ -309,9 +309,12 @@ def difference(measure: str, ga: Group, gb: Group, kind: str, *, seed: int, n_bo
                rollup: str | None = None, agendas=None) -> dict:
     """One entry of ``differences``: ``{measure, a, b, kind, value_a, value_b, n_plans_a, n_plans_b,
     difference (a − b), ci95, method, indicatief (either side on fewer than SMALL_N plans), note}``;
-    ``national_priority_share`` between two agendas with different themes also ``same_themes``
-    (``{agenda id: {themes, value_a, value_b, difference, ci95}}``). ``ci95`` is None with a Dutch
-    ``note`` where no interval can be computed (module docstring)."""
+    ``national_priority_share`` also ``sensitivity`` (``{"<a|b>:<name>": {label, themes_a, themes_b,
+    value_a, value_b, difference, ci95, note, same_themes}}``: one side counted with a sensitivity theme
+    list of its agenda, e.g. 2024 with INT, and ``same_themes`` that list on both sides) and, between two
+    agendas with different main themes, ``same_themes`` (``{agenda id: {themes, value_a, value_b,
+    difference, ci95}}``). ``ci95`` is None with a Dutch ``note`` where no interval can be computed
+    (module docstring); a peiljaar without agenda gives no difference at all."""
     base = {"measure": measure, "a": ga.key, "b": gb.key, "kind": kind, "n_plans_a": ga.n_plans,
             "n_plans_b": gb.n_plans, "indicatief": min(ga.n_plans, gb.n_plans) < SMALL_N,
             "method": DIFFERENCE_METHOD, "note": None}
@@ -397,7 +400,8 @@ CLAIMS = {
                                     "grotere als de kleinere gemeenten."),
     "woonomgeving_grootste": "Veilige woon- en leefomgeving krijgt meeste prioriteit.",
 }
-TREND_MISSING = "Niet te beoordelen: er zijn geen twee peiljaren ({a} en {b}) met deze groep berekend."
+TREND_MISSING = ("Niet te beoordelen: deze uitspraak vergelijkt alle gemeenten (nationaal) in twee peiljaren, en die "
+                 "zijn in deze vergelijking niet allebei berekend (peiljaren: {peiljaren}).")
 
 
 def _side(key: str, group: dict, measure: str) -> dict:
@@ -458,7 +462,7 @@ def claims(groups: dict[str, dict], diffs: list[dict], peiljaren) -> list[dict]:
                            note=cmp.PARTICIPATION_NOTE)
         out.append(_combined("burgerparticipatie_neemt_toe", [part], ["participation_at_least"], [a, b]))
     else:
-        text = TREND_MISSING.format(a=years[0] if years else "–", b="een tweede peiljaar")
+        text = TREND_MISSING.format(peiljaren=", ".join(job.check_peiljaren(peiljaren)) or "geen")
         out += [_undecided("samenwerking_neemt_toe", joint, text),
                 _undecided("burgerparticipatie_neemt_toe", ["participation_at_least"], text)]
     named = [VWL, OND]

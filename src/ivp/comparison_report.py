@@ -190,7 +190,30 @@ def verschillen_data(results: dict) -> dict:
         if rows:
             tables.append({"titel": title, "rijen": rows})
     n_all = len(results.get("differences") or [])
-    return {"tabellen": tables, "n_all": n_all}
+    return {"tabellen": tables, "n_all": n_all, "gevoeligheid": _priority_sensitivity(results)}
+
+
+def _priority_sensitivity(results: dict) -> list[str]:
+    """Dutch sentences on the trend of ``national_priority_share`` nationally under the sensitivity theme
+    lists (e.g. 2024 with INT): the difference against the other peiljaar's own agenda, and with one list for
+    both."""
+    out = []
+    for d in results.get("differences") or []:
+        if d["measure"] != "national_priority_share" or d["kind"] != "trend" or not d["a"].endswith("/nationaal"):
+            continue  # results.json has every group; the report shows nationaal
+        for s in (d.get("sensitivity") or {}).values():
+            same = s.get("same_themes") or {}
+            themes = f"{'+'.join(s['themes_a'])} tegen {'+'.join(s['themes_b'])}"
+            text = (f"{_group_label(results, d['a'])} tegen {_group_label(results, d['b'])}, {s['label']} "
+                    f"({themes}): verschil {points(s.get('difference'))}")
+            text += f" (95%-BI {points_interval(s['ci95'])})." if s.get("ci95") else ", zonder interval."
+            if same:
+                text += (f" Met {'+'.join(same['themes'])} in beide peiljaren: {points(same.get('difference'))}"
+                         f"{' (95%-BI ' + points_interval(same['ci95']) + ')' if same.get('ci95') else ''}.")
+            if s.get("note"):
+                text += f" {s['note']}"
+            out.append(text)
+    return out
 
 
 def verschillen(results: dict) -> Html:
