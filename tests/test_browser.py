@@ -17,6 +17,7 @@ import pytest
 from ivp import render, report
 from ivp.pdf import CHROMIUM, CHROMIUM_ARGS  # the executable and flags ivp run --pdf prints with
 from ivp.reference import COHORTS
+from test_comparison import data  # noqa: F401  (the fixture of the comparison report)
 from test_pipeline import PEILJAAR, shipped_run
 from test_render import HOSTILE, fixed_provenance, hostile_priorities, report_notebook, tiny_results
 
@@ -136,3 +137,34 @@ def test_hostile_title_shows_as_text_and_runs_nothing(browser, tmp_path):
         assert visit.requests == [visit.url]
     finally:
         visit.close()
+
+
+def comparison_notebook(results: dict, prov: dict):
+    """An executed-looking comparison notebook: a note and one cell per report section (as notebook 06)."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from ivp import comparison_report
+
+    blocks = [getattr(comparison_report, name)(results) for name in comparison_report.SECTIONS]
+    blocks.append(comparison_report.verantwoording(prov))
+    cells = [new_markdown_cell("Notitie", metadata={"tags": ["notitie"]})]
+    for i, block in enumerate(blocks, start=1):
+        cells.append(new_code_cell(f"rapport.block_{i}(results)", execution_count=i, outputs=[
+            new_output("execute_result", data={"text/html": str(block), "text/plain": "<Html>"}, execution_count=i)]))
+    return new_notebook(cells=cells)
+
+
+def test_comparison_report_loads_nothing_but_itself_and_shows_its_headline_numbers(
+        browser, data, tmp_path):  # noqa: F811
+    from ivp.compare_run import comparison_results
+    from ivp.comparison import VERDICT_NL
+
+    results = json.loads(json.dumps(comparison_results(data, ["2020", "2024"], list(COHORTS), seed=1,
+                                                       n_bootstrap=2000), sort_keys=True))
+    path = tmp_path / "rapport.html"
+    path.write_text(render.notebook_to_html(comparison_notebook(results, fixed_provenance()), title="vergelijking"),
+                    encoding="utf-8")
+    vwl = results["groups"]["2020/nationaal"]["measures"][f"category_share:{report.VWL}"]
+    claim = results["claims"][0]
+    check_page(browser, path, "vergelijking", ["Kernbevindingen", VERDICT_NL[claim["verdict"]], "Verantwoording",
+                                               report.share_with_ci(vwl["value"], vwl["ci95"])])

@@ -158,7 +158,7 @@ def test_kernel_option_is_explicit_only_when_given(monkeypatch):
 def test_the_notebooks_keep_their_ivp_kernel_metadata_for_jupyterlab():
     names = {p.name: json.loads(p.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"]
              for p in sorted(notebooks_dir().glob("*.ipynb"))}
-    assert len(names) == 5 and set(names.values()) == {"ivp"}, names
+    assert len(names) == 6 and set(names.values()) == {"ivp"}, names
 
 
 @pytest.mark.slow

@@ -7,7 +7,9 @@ import jinja2
 import pytest
 from bs4 import BeautifulSoup
 
-from ivp import render, report, templating
+from ivp import comparison_report, render, report, templating
+from ivp.compare_run import comparison_results
+from test_comparison import data  # noqa: F401  (the fixture of the comparison templates' data)
 from test_render import fixed_provenance, hostile_priorities, report_notebook, tiny_results
 
 SCRIPT = "<script>alert(1)</script>"
@@ -96,10 +98,38 @@ def test_every_section_template_is_covered_here():
 
 @pytest.mark.parametrize("template", sorted(section_data(full_results())))
 def test_hostile_text_in_every_data_field_of_a_section_is_shown_escaped(template):
-    data = hostile(section_data(full_results())[template])
-    html = templating.render(f"secties/{template}.html.j2", **data)
+    section = hostile(section_data(full_results())[template])
+    html = templating.render(f"secties/{template}.html.j2", **section)
     assert HOSTILE not in html
-    assert_only_escaped(html, shown=HOSTILE in repr(data))  # geen_plannen has no data text
+    assert_only_escaped(html, shown=HOSTILE in repr(section))  # geen_plannen has no data text
+
+
+COMPARISON_TEMPLATES = sorted(p.name.removesuffix(".html.j2")
+                              for p in (templating.TEMPLATES / "vergelijking").glob("*.html.j2")
+                              if not p.name.startswith("_"))
+
+
+def comparison_section_data(results: dict) -> dict:
+    """The data of every template in ``templates/vergelijking`` as the comparison report builds it."""
+    return {name: getattr(comparison_report, f"{name}_data")(results) for name in COMPARISON_TEMPLATES}
+
+
+@pytest.fixture(scope="module")
+def comparison(data):  # noqa: F811
+    return comparison_results(data, ["2020", "2024"], ["nationaal", "G4", "G40", "P10", "overig"], seed=1,
+                              n_bootstrap=2000, results_by_job={"2020/nationaal": full_results()})
+
+
+def test_every_comparison_template_is_covered_here():
+    assert set(COMPARISON_TEMPLATES) == set(comparison_report.SECTIONS)
+
+
+@pytest.mark.parametrize("template", COMPARISON_TEMPLATES)
+def test_hostile_text_in_every_data_field_of_a_comparison_section_is_shown_escaped(template, comparison):
+    section = hostile(comparison_section_data(comparison)[template])
+    html = templating.render(f"vergelijking/{template}.html.j2", **section)
+    assert HOSTILE not in html
+    assert_only_escaped(html, shown=HOSTILE in repr(section))
 
 
 def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
@@ -113,10 +143,10 @@ def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
 
 
 def test_a_missing_template_variable_is_an_error_not_an_empty_string():
-    data = section_data(full_results())["samenwerking"]
-    del data["n_plans"]
+    section = section_data(full_results())["samenwerking"]
+    del section["n_plans"]
     with pytest.raises(jinja2.UndefinedError, match="n_plans"):
-        templating.render("secties/samenwerking.html.j2", **data)
+        templating.render("secties/samenwerking.html.j2", **section)
 
 
 def test_numbers_are_formatted_by_the_dutch_filters():

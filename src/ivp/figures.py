@@ -136,6 +136,92 @@ def sensitivity_chart(table: pd.DataFrame, *, xlabel: str = "aandeel speerpunten
     return fig
 
 
+def dot_interval_chart(table: pd.DataFrame, *, xlabel: str = "aandeel (%)") -> plt.Figure:
+    """Dots with their 95% interval: one panel per measure, one row per group, one marker per series.
+
+    Args:
+        table: one row per (measure, group, series) with ``measure`` (panel title), ``group`` (row label),
+            ``series`` (e.g. the peiljaar; one marker shape each, in order of appearance), ``value``,
+            ``ci_low``, ``ci_high`` (fractions 0..1; NaN draws nothing).
+    Returns:
+        a Figure: panels stacked, black filled and white open markers, black whiskers, a shared legend.
+    """
+    data = table.copy()
+    for column in ("value", "ci_low", "ci_high"):
+        data[column] = pd.to_numeric(data[column], errors="coerce")
+    measures = list(dict.fromkeys(data["measure"]))
+    groups = list(dict.fromkeys(data["group"]))
+    series = list(dict.fromkeys(data["series"]))
+    offsets = [(k - (len(series) - 1) / 2) * 0.28 for k in range(len(series))]
+    with _style():
+        fig, axes = plt.subplots(len(measures), 1, figsize=(WIDTH, len(measures) * (0.42 * len(groups) + 0.9)),
+                                 layout="constrained", squeeze=False)
+        for ax, measure in zip(axes[:, 0], measures):
+            part = data[data["measure"] == measure]
+            for k, name in enumerate(series):
+                rows = part[(part["series"] == name) & part["value"].notna()]
+                ys = [groups.index(g) + offsets[k] for g in rows["group"]]
+                low = (rows["value"] - rows["ci_low"]).clip(lower=0).fillna(0) * 100
+                high = (rows["ci_high"] - rows["value"]).clip(lower=0).fillna(0) * 100
+                ax.errorbar(rows["value"] * 100, ys, xerr=[low, high], fmt="none", ecolor=EDGE, elinewidth=1,
+                            capsize=2)
+                ax.scatter(rows["value"] * 100, ys, marker=MARKERS[k % len(MARKERS)], s=36, zorder=4,
+                           facecolor=EDGE if k % 2 == 0 else "white", edgecolor=EDGE, linewidth=1.1,
+                           label=str(name) if ax is axes[0, 0] else None)
+            ax.set_title(_wrap_wide(measure), fontsize=11, loc="left")
+            ax.set_yticks(range(len(groups)), [_wrap(g) for g in groups])
+            ax.set_ylim(-0.6, len(groups) - 0.4)
+            ax.invert_yaxis()
+            ax.set_xlim(0, 100)
+            ax.grid(axis="y", visible=False)
+        axes[-1, 0].set_xlabel(xlabel)
+        if len(series) > 1:
+            fig.legend(loc="outside lower center", ncol=len(series), frameon=False, fontsize=10)
+    return fig
+
+
+def trend_chart(table: pd.DataFrame, *, before: str, after: str,
+                xlabel: str = "aandeel speerpunten (%)") -> plt.Figure:
+    """Paired dots per category: the share at ``before`` (black dot) and at ``after`` (white square), each
+    with its 95% interval, joined by a grey line, largest (at ``before``) on top.
+
+    Args:
+        table: one row per category with ``label`` and ``before``, ``before_low``, ``before_high``,
+            ``after``, ``after_low``, ``after_high`` (fractions 0..1).
+        before, after: the labels of the two series (e.g. ``"2020"``, ``"2024"``).
+    """
+    data = table.copy()
+    for column in ("before", "before_low", "before_high", "after", "after_low", "after_high"):
+        data[column] = pd.to_numeric(data[column], errors="coerce")
+    data = data.sort_values("before", ascending=False, kind="stable").reset_index(drop=True)
+    with _style():
+        fig, ax = plt.subplots(figsize=(WIDTH, _height(len(data)) + 0.6), layout="constrained")
+        for i, row in data.iterrows():
+            ax.plot([row["before"] * 100, row["after"] * 100], [i - 0.12, i + 0.12], color="#7f7f7f",
+                    linewidth=1.2, zorder=2)
+        for key, marker, face, shift, label in (("before", "o", EDGE, -0.12, before),
+                                                ("after", "s", "white", 0.12, after)):
+            ys = data.index + shift
+            low = (data[key] - data[f"{key}_low"]).clip(lower=0).fillna(0) * 100
+            high = (data[f"{key}_high"] - data[key]).clip(lower=0).fillna(0) * 100
+            ax.errorbar(data[key] * 100, ys, xerr=[low, high], fmt="none", ecolor=EDGE, elinewidth=1, capsize=2)
+            ax.scatter(data[key] * 100, ys, marker=marker, s=40, facecolor=face, edgecolor=EDGE, linewidth=1.2,
+                       zorder=4, label=label)
+        ax.set_yticks(range(len(data)), [_wrap(label) for label in data["label"]])
+        ax.set_ylim(-0.6, len(data) - 0.4)
+        ax.invert_yaxis()
+        highest = max([10.0] + [_or_zero(v) * 100 for v in [*data["before_high"], *data["after_high"]]])
+        ax.set_xlim(0, min(100.0, highest + 5))
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower right", frameon=True, fontsize=9)
+    return fig
+
+
+def _wrap_wide(label: str) -> str:
+    return textwrap.fill(str(label), 2 * LABEL_WIDTH)
+
+
 def _or_zero(value) -> float:
     return 0.0 if value is None or pd.isna(value) else float(value)
 

@@ -49,6 +49,9 @@ INDEX_FILE = "index.html"
 EXECUTED_DIR = "notebooks"  # executed notebooks of a job, and of the cleaning stage under <out>/
 FAILED_DIR = "mislukt"  # partly executed notebooks of a failed job
 AUTOCODE_DIR = "gecodeerd"  # ``ivp run --autocode`` writes the coded input (and te_beoordelen.csv) here
+COMPARISON_DIR = "vergelijking"  # <out>/vergelijking/: the comparison stage (results.json, rapport.html, notebooks/)
+COMPARISON_NOTEBOOK = "06_vergelijking.ipynb"  # run once per run, after the jobs (ivp.compare_run)
+COMPARISON_TITLE = "IVP-analyse: vergelijking van peiljaren en groepen van gemeenten"  # HTML title of its report
 
 
 # --- stages -------------------------------------------------------------------------------------
