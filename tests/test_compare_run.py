@@ -272,7 +272,7 @@ def test_notebook_is_stored_clean_with_kernel_ivp_thin_cells_and_the_parameters(
     assert len(tagged) == 1
     values = {n.targets[0].id: ast.literal_eval(n.value) for n in ast.parse(tagged[0].source).body}
     assert values == PARAMETERS and list(values) == list(PARAMETERS)
-    assert list(cr.comparison_parameters(processed_path="p", output_path="o", reports_path="r")) == list(PARAMETERS)
+    assert list(job.comparison_parameters(processed_path="p", output_path="o", reports_path="r")) == list(PARAMETERS)
     for cell in code:
         if cell is not tagged[0]:
             assert len(cell.source.splitlines()) <= 6 and "for " not in cell.source, cell.source
@@ -284,7 +284,7 @@ def test_the_stage_end_to_end_on_the_shipped_data(tmp_path):
     run_stages(ROOT / "data" / "raw", processed, out, cohorts=COHORTS, peiljaren=PEILJAREN)
     folder = out / job.COMPARISON_DIR
     executed = folder / job.EXECUTED_DIR / job.COMPARISON_NOTEBOOK
-    params = cr.comparison_parameters(processed_path=processed, output_path=folder, reports_path=out)
+    params = job.comparison_parameters(processed_path=processed, output_path=folder, reports_path=out)
     papermill_notebook(NOTEBOOK, executed, params)
     first = (folder / job.RESULTS_FILE).read_bytes()
     results = json.loads(first)

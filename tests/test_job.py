@@ -78,10 +78,11 @@ def test_job_parameters_validate_and_name_every_parameter_of_the_notebooks():
 def test_stages_are_in_order_and_every_notebook_exists():
     names = [s.notebook for s in job.STAGES if s.notebook]
     assert names == sorted(names) == ["01_opschonen.ipynb", "02_themas.ipynb", "03_samenwerking.ipynb",
-                                      "04_landelijke_prioriteiten.ipynb", "05_rapport.ipynb"]
-    assert job.JOB_NOTEBOOKS == tuple(names[1:])
+                                      "04_landelijke_prioriteiten.ipynb", "05_rapport.ipynb", "06_vergelijking.ipynb"]
+    assert job.JOB_NOTEBOOKS == tuple(names[1:5])
     assert all((notebooks_dir() / name).is_file() for name in names)
-    assert job.STAGES[0].per == "run" and all(s.per == "job" for s in job.STAGES[1:])
+    # the cleaning before the jobs, the comparison after them, once per run
+    assert [s.per for s in job.STAGES] == ["run", *["job"] * (len(job.STAGES) - 2), "run"]
     # the analysis stages together write results.json, which the report stage reads
     assert all(job.RESULTS_FILE in s.writes for s in job.ANALYSIS_STAGES) and job.RESULTS_FILE in job.REPORT.reads
     assert job.JOB_PARAMETERS[2].default == COHORTS[0]
@@ -100,3 +101,12 @@ def test_notebook_parameter_cells_have_the_names_and_defaults_of_the_job_definit
     expected = {p.name: p.default for p in job.NOTEBOOK_PARAMETERS[name]}
     assert _parameters_cell(name) == expected
     assert list(_parameters_cell(name)) == list(expected)  # in the same order
+
+
+def test_the_comparison_runs_with_two_or_more_peiljaren_or_cohorts():
+    assert job.runs_comparison(["2020", "2024"], ["G4"]) and job.runs_comparison(["2020"], ["G4", "P10"])
+    assert not job.runs_comparison(["2020"], ["nationaal"])
+    params = job.comparison_parameters(processed_path="p", output_path="o", reports_path="r", peiljaren=["2024"])
+    assert params["peiljaren"] == ["2024"] and params["cohorts"] == list(job.COHORTS)
+    with pytest.raises(ValueError, match="cohort 'G5' is onbekend"):
+        job.comparison_parameters(processed_path="p", output_path="o", reports_path="r", cohorts=["G5"])

@@ -242,3 +242,22 @@ def test_every_figure_is_also_a_file_the_same_drawing_as_the_embedded_one(shippe
     national = {p.stem for p in (shipped["out"] / PEILJAAR / "nationaal" / job.FIGURES_DIR).glob("*.svg")}
     assert national == {"themas", "categorieen", "gevoeligheid", "dekking", "kaart_ondermijning",
                         "kaart_woon_en_leefomgeving"}
+
+
+def test_the_comparison_runs_after_the_jobs_is_linked_from_the_index_and_cached(shipped, capsys):
+    from ivp import job
+
+    folder = shipped["out"] / job.COMPARISON_DIR
+    results = json.loads((folder / job.RESULTS_FILE).read_text(encoding="utf-8"))
+    assert results["cohorts"] == list(COHORTS) and results["peiljaren"] == [PEILJAAR]
+    assert {f"{PEILJAAR}/{c}" for c in COHORTS} <= set(results["groups"])
+    html = (folder / job.REPORT_FILE).read_text(encoding="utf-8")
+    assert "<script" not in html.lower() and "Kernbevindingen" in html
+    assert (folder / job.EXECUTED_DIR / job.COMPARISON.notebook).is_file() and (folder / job.PROVENANCE_FILE).is_file()
+    assert f'href="{job.COMPARISON_DIR}/{job.REPORT_FILE}"' in (shipped["out"] / "index.html").read_text(encoding="utf-8")
+    assert "[vergelijking] start" in shipped["stdout"] and "vergelijking: ok" in shipped["stdout"]
+    before = (folder / job.RESULTS_FILE).read_bytes()
+    code, stdout, stderr = run_cli(shipped["args"], capsys)  # nothing changed: every stage from the cache
+    assert code == 0, stdout + stderr
+    assert "[vergelijking] cache" in stdout and "vergelijking: cache" in stdout
+    assert (folder / job.RESULTS_FILE).read_bytes() == before

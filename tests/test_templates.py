@@ -138,6 +138,7 @@ def test_hostile_text_in_every_field_of_the_index_page_is_shown_escaped():
             {"peiljaar": "2020", "cohort": "P10", "results": None, "href": None, "fout": "fout"},
             {"peiljaar": "2024", "cohort": "G4", "results": tiny_results(), "href": "x", "fout": "fout"}]
     html = templating.render("overzicht.html.j2", rijen=hostile(render.index_data(rows)),
+                             vergelijking=hostile("vergelijking/rapport.html"),
                              stylesheet=templating.stylesheet(), VWL=report.VWL, OND=report.OND)
     assert_only_escaped(html)
 

@@ -576,21 +576,6 @@ def load_comparison(output_path) -> dict:
     return json.loads((Path(output_path) / job.RESULTS_FILE).read_text(encoding="utf-8"))
 
 
-def comparison_parameters(*, processed_path, output_path, reports_path, peiljaren=job.PEILJAREN,
-                          cohorts=COHORTS, seed=job.SEED, n_bootstrap=job.N_BOOTSTRAP) -> dict:
-    """The parameters of ``notebooks/06_vergelijking.ipynb``, validated (ValueError naming a bad value), in
-    the order of its parameters cell."""
-    return {"processed_path": str(processed_path), "output_path": str(output_path),
-            "reports_path": str(reports_path), "peiljaren": job.check_peiljaren(peiljaren),
-            "cohorts": job.check_cohorts(cohorts), "seed": job.check_seed(seed),
-            "n_bootstrap": job.check_n_bootstrap(n_bootstrap)}
-
-
-def should_run(peiljaren, cohorts) -> bool:
-    """The stage runs when the run has two or more peiljaren or cohorts (issue 13)."""
-    return len(job.check_peiljaren(peiljaren)) >= 2 or len(job.check_cohorts(cohorts)) >= 2
-
-
 # --- tables for the notebook --------------------------------------------------------------------
 
 def groups_table(results: dict) -> pd.DataFrame:

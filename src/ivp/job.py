@@ -84,7 +84,11 @@ RENDER = Stage("html", None, "job", (f"{EXECUTED_DIR}/05_rapport.ipynb",), (REPO
 TABLES = Stage("tabellen", None, "job", (RESULTS_FILE, PROVENANCE_FILE), (TABLES_FILE,))
 PDF = Stage("pdf", None, "job", REPORT_PAGES, tuple(pdf_name(p) for p in REPORT_PAGES))  # only with --pdf
 
-STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER, TABLES, PDF)
+# once per run, after the jobs, when the run has two or more peiljaren or cohorts (``runs_comparison``)
+COMPARISON = Stage("vergelijking", COMPARISON_NOTEBOOK, "run", ("<processed>", f"<out>/<peiljaar>/<cohort>/{RESULTS_FILE}"),
+                   (f"{COMPARISON_DIR}/{RESULTS_FILE}", f"{COMPARISON_DIR}/{REPORT_FILE}", f"{COMPARISON_DIR}/{PROVENANCE_FILE}"))
+
+STAGES = (CLEAN, THEMES, COOPERATION, AGENDA, PROVENANCE, REPORT, RENDER, TABLES, PDF, COMPARISON)
 ANALYSIS_STAGES = (THEMES, COOPERATION, AGENDA)  # together they write every key of results.json
 JOB_NOTEBOOKS = tuple(s.notebook for s in STAGES if s.per == "job" and s.notebook)  # 02-05, in order
 
@@ -184,8 +188,18 @@ CLEAN_PARAMETERS = (
     Parameter("input_path", f"../{DATA}", str, help="invoermap of .xlsx"),
     Parameter("output_path", f"../{PROCESSED}", str, help="map voor de opgeschoonde tabellen"),
 )
+COMPARISON_PARAMETERS = (
+    Parameter("processed_path", f"../{PROCESSED}", str, help="opgeschoonde tabellen (uitvoer van stap 1)"),
+    Parameter("output_path", f"../{OUT}/{COMPARISON_DIR}", str, help="map van de vergelijking"),
+    Parameter("reports_path", f"../{OUT}", str, help="map met de taken (<peiljaar>/<cohort>/results.json)"),
+    Parameter("peiljaren", list(PEILJAREN), list, check_peiljaren, help="de peiljaren van de run"),
+    Parameter("cohorts", list(COHORTS), list, check_cohorts, help="de cohorten van de run"),
+    Parameter("seed", SEED, int, check_seed, help="seed van de bootstrap"),
+    Parameter("n_bootstrap", N_BOOTSTRAP, int, check_n_bootstrap, help=f"bootstraptrekkingen (≥ {MIN_BOOTSTRAP})"),
+)
 # notebook -> its parameters, in the order of its parameters cell
-NOTEBOOK_PARAMETERS = {CLEAN.notebook: CLEAN_PARAMETERS, **{name: JOB_PARAMETERS for name in JOB_NOTEBOOKS}}
+NOTEBOOK_PARAMETERS = {CLEAN.notebook: CLEAN_PARAMETERS, **{name: JOB_PARAMETERS for name in JOB_NOTEBOOKS},
+                       COMPARISON.notebook: COMPARISON_PARAMETERS}
 
 
 def job_parameters(*, processed_path, output_path, cohort, peiljaar, seed=SEED, n_bootstrap=N_BOOTSTRAP) -> dict:
@@ -193,6 +207,20 @@ def job_parameters(*, processed_path, output_path, cohort, peiljaar, seed=SEED, 
     values = {"processed_path": str(processed_path), "output_path": str(output_path), "cohort": cohort,
               "peiljaar": peiljaar, "seed": seed, "n_bootstrap": n_bootstrap}
     return {p.name: p.check(values[p.name]) if p.check else p.type(values[p.name]) for p in JOB_PARAMETERS}
+
+
+def comparison_parameters(*, processed_path, output_path, reports_path, peiljaren=PEILJAREN, cohorts=COHORTS,
+                          seed=SEED, n_bootstrap=N_BOOTSTRAP) -> dict:
+    """The parameters of the comparison notebook, validated (ValueError naming a bad value), in the order of
+    its parameters cell."""
+    values = {"processed_path": processed_path, "output_path": output_path, "reports_path": reports_path,
+              "peiljaren": peiljaren, "cohorts": cohorts, "seed": seed, "n_bootstrap": n_bootstrap}
+    return {p.name: p.check(values[p.name]) if p.check else p.type(values[p.name]) for p in COMPARISON_PARAMETERS}
+
+
+def runs_comparison(peiljaren, cohorts) -> bool:
+    """The comparison stage runs when the run has two or more peiljaren or cohorts."""
+    return len(check_peiljaren(peiljaren)) >= 2 or len(check_cohorts(cohorts)) >= 2
 
 
 def clean_parameters(*, input_path, output_path) -> dict:

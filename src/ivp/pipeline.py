@@ -100,6 +100,25 @@ class JobResult:
         return self.failure is None
 
 
+@dataclass(frozen=True)
+class ComparisonJob(Job):
+    """The comparison stage of a run (``ivp.job.COMPARISON``): its peiljaren joined, cohort ``vergelijking``,
+    its folder ``<out>/vergelijking``."""
+
+    def folder(self, out: Path) -> Path:
+        return Path(out) / jobdef.COMPARISON_DIR
+
+    def __str__(self) -> str:
+        return jobdef.COMPARISON_DIR
+
+
+class RunResults(list):
+    """The job results of a run, in the order of ``RunConfig.jobs_list()``, and ``comparison``: the result of
+    the comparison stage, or None when the run had one peiljaar and one cohort."""
+
+    comparison: JobResult | None = None
+
+
 @dataclass
 class RunConfig:
     """Everything ``ivp run`` needs; paths as the user gave them (they appear in the provenance)."""
@@ -399,7 +418,8 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     try:
         data = autocode_stage(config, env, progress) if config.autocode else Path(config.data)
         codering = clean_stage(config, data, env, kernels, progress)
-        results = _run_jobs(config, jobs, env, codering, kernels, run_started, progress, printer)
+        results = RunResults(_run_jobs(config, jobs, env, codering, kernels, run_started, progress, printer))
+        results.comparison = comparison_stage(config, env, codering, kernels, run_started, progress, printer)
     except BaseException:
         kernels.close(kill=True)
         raise
@@ -411,6 +431,67 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     index_years = sorted({*config.peiljaren, *_existing_years(out)}, key=lambda y: (y == "alle", y))
     write_index_if_changed(out, index_years, failed, env)
     return results
+
+
+def comparison_stage(config: RunConfig, env: dict, codering: dict | None, kernels: _Kernels, run_started: str,
+                     progress, printer=None) -> JobResult | None:
+    """The comparison (``ivp.job.COMPARISON``) when the run has two or more peiljaren or cohorts, unless cached:
+    notebook 06 in a pool kernel into a staging folder that replaces ``<out>/vergelijking`` only when its
+    notebook, HTML (and with ``printer`` its PDF) were all made. A failure keeps the earlier comparison and
+    its partly executed notebook in ``mislukt/``, like a job."""
+    if not jobdef.runs_comparison(config.peiljaren, config.cohorts):
+        return None
+    out = Path(config.out)
+    job = ComparisonJob("+".join(config.peiljaren), jobdef.COMPARISON_DIR)
+    target = job.folder(out)
+    notebook = config.notebook_folder() / jobdef.COMPARISON.notebook
+    shown = jobdef.comparison_parameters(processed_path=config.processed, output_path=target, reports_path=out,
+                                         peiljaren=config.peiljaren, cohorts=config.cohorts, seed=config.seed,
+                                         n_bootstrap=config.n_bootstrap)
+    results_files = {f"{p}/{c}": out / p / c / jobdef.RESULTS_FILE for p in config.peiljaren for c in config.cohorts}
+    parts = {**env, "notebook": cache.sha256_file(notebook) if notebook.is_file() else None, "parameters": shown,
+             "verwerkt": cache.data_hashes(config.processed), "taken": cache.file_hashes(results_files.values()),
+             "codering": codering, "pdf": printer is not None}
+    verdict = None if config.force else cache.check(target, parts)
+    if verdict is not None and verdict.hit:
+        progress(f"[vergelijking] cache ({verdict.reason}): {target}")
+        return _cached_result(job, out, verdict.reason)
+    progress(f"[vergelijking] start ({verdict.reason if verdict else '--force'})")
+    started = time.monotonic()
+    processed_abs = Path(config.processed).resolve()
+    try:
+        with staged_dir(target) as stage:
+            executed = stage / jobdef.EXECUTED_DIR / jobdef.COMPARISON.notebook
+            executed.parent.mkdir(parents=True, exist_ok=True)
+            write_json(stage / jobdef.PROVENANCE_FILE,
+                       provenance.collect(processed_abs, shown, run_started=run_started, codering=codering))
+            params = jobdef.comparison_parameters(processed_path=processed_abs, output_path=stage.resolve(),
+                                                  reports_path=out.resolve(), peiljaren=config.peiljaren,
+                                                  cohorts=config.cohorts, seed=config.seed,
+                                                  n_bootstrap=config.n_bootstrap)
+            try:
+                kernels.get().submit(lambda kernel: kernel.execute(notebook, executed, params)).result()
+                from .render import render_report
+
+                render_report(executed, stage / jobdef.REPORT_FILE, title=jobdef.COMPARISON_TITLE)
+                if printer is not None:
+                    printer.print_page(stage / jobdef.REPORT_FILE, footer=jobdef.COMPARISON_TITLE)
+            except Exception as exc:  # noqa: BLE001 - reported like a failed job, the run's exit code says it
+                failure = failure_of(exc, notebook.name, executed, peiljaar=job.peiljaar, cohort=job.cohort)
+                kept = _keep_failed(stage, target, failure)
+                failure.executed_path = str(target / FAILED_DIR / notebook.name) if kept else None
+                raise _JobFailed(failure) from exc
+            _point_to_final(executed, stage.resolve(), target)
+            cache.write_stamp(stage, parts, cache.tree_hashes(stage))
+    except _JobFailed as exc:
+        if kernels.stop.is_set():
+            raise KeyboardInterrupt from exc
+        progress(f"[vergelijking] MISLUKT na {time.monotonic() - started:.1f} s: {exc.failure}")
+        return JobResult(job, time.monotonic() - started, failure=exc.failure)
+    result = _cached_result(job, out, verdict.reason if verdict else "--force")
+    result.cached, result.seconds = False, time.monotonic() - started
+    progress(f"[vergelijking] klaar in {result.seconds:.1f} s: {target / jobdef.REPORT_FILE}")
+    return result
 
 
 def _pdf_printer(config: RunConfig, progress):
@@ -506,6 +587,8 @@ def write_index_if_changed(out: Path, peiljaren, failed: dict, env: dict) -> Pat
             results = folder / jobdef.RESULTS_FILE
             rows[f"{peiljaar}/{cohort}"] = [cache.sha256_file(results) if results.is_file() else None,
                                             (folder / jobdef.REPORT_FILE).is_file()]
+    comparison = out / jobdef.COMPARISON_DIR / jobdef.REPORT_FILE
+    rows["vergelijking"] = [cache.sha256_file(comparison) if comparison.is_file() else None, comparison.is_file()]
     parts = {"code": env["code"], "jaren": list(peiljaren), "cohorten": list(COHORTS),
              "mislukt": {f"{p}/{c}": m for (p, c), m in sorted(failed.items())}, "rijen": rows}
     path = out / jobdef.INDEX_FILE
@@ -557,6 +640,13 @@ def summary_table(results: list[JobResult], out: Path) -> str:
         lines.append("  ".join(cells) + "  " + row[-1])
     n_failed = sum(not r.ok for r in results)
     n_cached = sum(r.cached for r in results)
+    comparison = getattr(results, "comparison", None)
+    if comparison is not None:
+        if comparison.ok:
+            state = "cache" if comparison.cached else f"ok ({comparison.seconds:.1f} s)"
+            lines.append(f"vergelijking: {state}  {comparison.report}")
+        else:
+            lines.append(f"vergelijking: MISLUKT  {_short_failure(comparison.failure)}")
     lines.append(f"index: {Path(out) / jobdef.INDEX_FILE}")
     lines.append(f"{len(results) - n_failed} taken gelukt, {n_failed} mislukt"
                  + (f"; {n_cached} uit de cache (ongewijzigd; --force voert alles opnieuw uit)" if n_cached else ""))
@@ -580,7 +670,8 @@ def run(args) -> int:
     results = run_pipeline(config, progress=progress)
     print(f"\nSamenvatting ({time.monotonic() - started:.1f} s):")
     print(summary_table(results, config.out), flush=True)
-    failures = [r.failure for r in results if not r.ok]
+    comparison = getattr(results, "comparison", None)
+    failures = [r.failure for r in [*results, *([comparison] if comparison else [])] if not r.ok]
     if failures:
         sys.stdout.flush()
         raise PipelineFailed(failures)

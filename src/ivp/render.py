@@ -16,7 +16,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from . import report, templating
+from . import job, report, templating
 from .atomic import write_text
 from .templating import TEMPLATES, stylesheet
 
@@ -124,15 +124,22 @@ def index_data(rows: list[dict]) -> list[dict]:
     return data
 
 
-def index_html(rows: list[dict]) -> str:
-    """The index page: a table linking every report with its headline figures (all text escaped), on the
-    page template of the reports (``templates/pagina.html.j2``)."""
-    return templating.render("overzicht.html.j2", rijen=index_data(rows), stylesheet=stylesheet(),
-                             VWL=report.VWL, OND=report.OND) + "\n"
+def index_html(rows: list[dict], comparison: str | None = None) -> str:
+    """The index page: a table linking every report with its headline figures (all text escaped), and a
+    link to the comparison report (``comparison``: its relative address, or None), on the page template of
+    the reports (``templates/pagina.html.j2``)."""
+    return templating.render("overzicht.html.j2", rijen=index_data(rows), vergelijking=comparison,
+                             stylesheet=stylesheet(), VWL=report.VWL, OND=report.OND) + "\n"
+
+
+def comparison_href(out: Path) -> str | None:
+    """``vergelijking/rapport.html`` when the comparison report exists under ``out``, else None."""
+    page = Path(out) / job.COMPARISON_DIR / job.REPORT_FILE
+    return f"{job.COMPARISON_DIR}/{job.REPORT_FILE}" if page.is_file() else None
 
 
 def write_index(out: Path, peiljaren, cohorts, failed: dict | None = None) -> Path:
     """Write ``<out>/index.html`` for the job folders present (atomically); returns its path."""
-    path = Path(out) / "index.html"
-    write_text(path, index_html(index_rows(out, peiljaren, cohorts, failed)))
+    path = Path(out) / job.INDEX_FILE
+    write_text(path, index_html(index_rows(out, peiljaren, cohorts, failed), comparison_href(out)))
     return path
