@@ -8,8 +8,9 @@ notebook the worker resets the kernel to what a fresh kernel would offer the not
 - IPython's ``reset`` empties the namespace and restarts the execution counter at 1, so a notebook that
   leans on a variable of an earlier notebook fails here just as it would alone in JupyterLab;
 - the ``ivp`` modules are dropped from ``sys.modules``, so each notebook imports them afresh (about 20 ms:
-  the kernel keeps their compiled code, ``COMPILE_CACHE``) and no module state or cached table that an
-  earlier notebook touched can reach it;
+  the kernel keeps their compiled code, ``COMPILE_CACHE``, and the compiled report templates,
+  ``JINJA_CACHE``; both immutable) and no module state or cached table that an earlier notebook touched
+  can reach it;
 - open figures are closed, and matplotlib's settings, backend and the working folder are put back as they
   were when the kernel started.
 
