@@ -314,6 +314,7 @@ class _Kernels:
                 self.progress(self.choice.notice())  # once per run: the pool is made once
             self.pool = KernelPool(self.size, kernel_name=self.config.kernel, cwd=self.config.notebook_folder(),
                                    specs=self.choice.specs if self.choice is not None else None)
+            _import_while_kernels_start()
         return self.pool
 
     def close(self, *, kill: bool = False) -> None:
@@ -321,6 +322,16 @@ class _Kernels:
             self.stop.set()
         if self.pool is not None:
             self.pool.close(kill=kill)
+
+
+def _import_while_kernels_start() -> None:
+    """Import, in this (otherwise waiting) thread, what the workers need once their kernel is up: papermill
+    with the shared-kernel engine (1.5 s) and nbconvert for the HTML (``ivp.render``, 0.8 s). Imported by the
+    first worker instead, they came after its kernel start, on the critical path of the run."""
+    from . import render  # noqa: F401
+    from .kernels import papermill
+
+    papermill()
 
 
 def autocode_stage(config: RunConfig, env: dict, progress) -> Path:

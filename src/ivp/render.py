@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from pathlib import Path
 
 import nbformat
@@ -60,9 +61,23 @@ def exporter() -> HTMLExporter:
     return exp
 
 
+_exporters = threading.local()
+
+
+def thread_exporter() -> HTMLExporter:
+    """This thread's ``exporter()``, made on first use and kept: a new exporter compiles its Jinja templates
+    again (60 of the 150 ms of a report). Per thread, because ``HTMLExporter.from_notebook_node`` registers
+    filters on the exporter for the notebook at hand; everything else it derives per call. Jinja still
+    reloads a template file that changed (``auto_reload``)."""
+    exp = getattr(_exporters, "exporter", None)
+    if exp is None:
+        exp = _exporters.exporter = exporter()
+    return exp
+
+
 def notebook_to_html(nb: nbformat.NotebookNode, *, title: str) -> str:
     """Render an executed notebook to a standalone HTML page titled ``title`` (escaped)."""
-    body, _ = exporter().from_notebook_node(
+    body, _ = thread_exporter().from_notebook_node(
         report_cells(nb), resources={"metadata": {"name": title}, "ivp_css": stylesheet()})
     return body
 
