@@ -24,13 +24,12 @@ and ``ivp run`` with nothing changed, for the default run (10 jobs), on the ship
 synthetic input, interleaved per round after one untimed run per size. This is what a researcher waits
 for; the analysis functions above are a small part of it (kernels, papermill and rendering are the rest).
 
-The synthetic input is made with ``ivp.synth`` into a temporary folder and deleted afterwards; it is
+The synthetic input is made with ``ivp.inputs.synthetic`` into a temporary folder and deleted afterwards; it is
 never report data and never committed."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import resource
@@ -42,7 +41,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from ivp.job import N_BOOTSTRAP, SEED
+from ivp.running.job import N_BOOTSTRAP, SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -53,10 +52,10 @@ def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
     """The timed steps: name -> function of no arguments (each does what its notebook cell does)."""
     import pandas as pd
 
-    from ivp.analysis import category_counts, load_scope, priorities_per_plan
-    from ivp.clean import read_processed
-    from ivp.reference import theme_codes
-    from ivp.results import agenda_part, cooperation_part, sample_part, save_part, themes_part
+    from ivp.analysis.measures import category_counts, load_scope, priorities_per_plan
+    from ivp.analysis.results import agenda_part, cooperation_part, sample_part, save_part, themes_part
+    from ivp.inputs.clean import read_processed
+    from ivp.reference.municipalities import theme_codes
     from ivp.stats import cluster_bootstrap_ratios
 
     scope = load_scope(processed, cohort, peiljaar)
@@ -152,8 +151,8 @@ def peak_rss() -> int:
 
 def prepare(tmp: Path, n_plans: int, seed: int, sample: Path) -> dict[str, Path]:
     """Clean the shipped sample and a synthetic input of ``n_plans`` plans into ``tmp``."""
-    from ivp.clean import clean_input
-    from ivp.synth import write_synthetic
+    from ivp.inputs.clean import clean_input
+    from ivp.inputs.synthetic import write_synthetic
 
     clean_input(sample, tmp / "shipped")
     write_synthetic(tmp / "synth-raw", n_plans, seed, sample)
@@ -220,7 +219,7 @@ def table(result: dict, rss: dict[str, int], rss_base: dict[str, int]) -> str:
 
 def _input_size(folder: Path) -> int:
     """Plans in an input folder (rows of its plans table)."""
-    from ivp.inputs import read_input
+    from ivp.inputs.read import read_input
 
     return len(read_input(folder).plans)
 

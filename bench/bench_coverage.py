@@ -435,11 +435,13 @@ def print_table(title, rows, keys):
     head = " ".join(f"{k:>6}" for k in keys)
     print(head + " " + " ".join(f"{n[:15]:>15}" for n in names))
     for r in rows:
-        print(" ".join(f"{str(r[k]):>6}" for k in keys) + " " + " ".join(f"{fmt_cov(r['methods'][n]):>15}" for n in names))
+        cells = " ".join(f"{fmt_cov(r['methods'][n]):>15}" for n in names)
+        print(" ".join(f"{str(r[k]):>6}" for k in keys) + " " + cells)
     print(f"\n## {title}: mean width\n")
     print(head + " " + " ".join(f"{n[:15]:>15}" for n in names))
     for r in rows:
-        print(" ".join(f"{str(r[k]):>6}" for k in keys) + " " + " ".join(f"{r['methods'][n]['width']:>15.3f}" for n in names))
+        cells = " ".join(f"{r['methods'][n]['width']:>15.3f}" for n in names)
+        print(" ".join(f"{str(r[k]):>6}" for k in keys) + " " + cells)
     print(f"\n## {title}: summary per method\n")
     print(f"{'method':>22} {'min..max cov, >=10 plans':>26} {'in 0.93-0.97':>13} {'min..max cov, <10 plans':>25}"
           f" {'zero width at 0/1':>18}")
@@ -449,7 +451,8 @@ def print_table(title, rows, keys):
         inside = sum(TARGET[0] <= c <= TARGET[1] for c in big)
         zero = sum(r["methods"][n]["zero_width_edge"] for r in rows)
         edge = sum(r["methods"][n]["edge"] for r in rows)
-        print(f"{n:>22} {min(big):>12.3f}..{max(big):.3f} {inside:>8}/{len(big):<4} {min(small):>11.3f}..{max(small):.3f}"
+        print(f"{n:>22} {min(big):>12.3f}..{max(big):.3f} {inside:>8}/{len(big):<4} "
+              f"{min(small):>11.3f}..{max(small):.3f}"
               f" {zero:>9}/{edge}")
 
 

@@ -41,14 +41,15 @@ import threading
 import time
 from pathlib import Path
 
-from ivp.job import KERNEL, N_BOOTSTRAP, PEILJAREN, SEED
-from ivp.reference import COHORTS
+from ivp.running.job import COHORTS, KERNEL, N_BOOTSTRAP, PEILJAREN, SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 NOTEBOOKS = ROOT / "notebooks"
 MIB = 1024 * 1024
-PHASES = {"a": "(a) papermill-CLI + nbconvert, per taak", "b": "(b) ivp run --force", "c": "(c) ivp run, niets gewijzigd"}
+TARGET_B_OVER_A = 0.035  # issue 11: ivp run --force at most 0.035 x the plain papermill/nbconvert loop
+PHASES = {"a": "(a) papermill-CLI + nbconvert, per taak", "b": "(b) ivp run --force",
+          "c": "(c) ivp run, niets gewijzigd"}
 
 
 # --- helper: one phase in its own process -----------------------------------------------------------
@@ -214,7 +215,9 @@ def main(argv=None) -> int:
     print()
     print(table(samples))
     print()
-    print(f"(b)/(a) = {med['b'] / med['a']:.3f} (doel ≤ 0,35: {'gehaald' if med['b'] <= 0.35 * med['a'] else 'NIET gehaald'}); "
+    target = TARGET_B_OVER_A
+    met = "gehaald" if med["b"] <= target * med["a"] else "NIET gehaald"
+    print(f"(b)/(a) = {med['b'] / med['a']:.3f} (doel ≤ {target:.3f}: {met}); "
           f"(c) = {med['c']:.2f} s (doel ≤ 2 s: {'gehaald' if med['c'] <= 2 else 'NIET gehaald'}); "
           f"(c)/(a) = {med['c'] / med['a']:.4f}")
     print(f"controles: (c) alles uit de cache in {sum(checks['cache'])}/{len(checks['cache'])} rondes; "

@@ -2,7 +2,7 @@
 
 For each of the 355 municipalities of 1 January 2020: the veiligheidsregio, police unit (regionale
 eenheid) and province that holds the largest share of its area, measured on a regular grid of points
-inside the municipality polygon (``ivp.regions.derive_membership``). Prints the smallest winning share
+inside the municipality polygon (``ivp.reference.regions.derive_membership``). Prints the smallest winning share
 per layer (the borders are generalised, so no municipality lies 100% inside its region) and the
 municipalities where it is lowest.
 
@@ -19,8 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ivp.reference import municipalities
-from ivp.regions import COLUMNS, REGION_LAYERS, derive_membership
+from ivp.reference.municipalities import municipalities
+from ivp.reference.regions import COLUMNS, REGION_LAYERS, derive_membership
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "src" / "ivp" / "data" / "regio_2020.csv"
 

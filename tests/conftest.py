@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ivp import job
 from ivp.errors import InvalidInput
+from ivp.running import job
 
 PLAN_COLUMNS = ["plan_id", "titel", "gemeenten", "gezamenlijk", "periode_start", "periode_eind",
                 "burgerparticipatie", "participatievormen", "bron_url", "bron_type", "zekerheid"]
@@ -162,9 +162,9 @@ CODING_TRAIN = pd.DataFrame({
 # --- running notebooks ----------------------------------------------------------------------------
 
 def run_stages(data: Path, processed: Path, out: Path, *, cohorts=(), peiljaren=job.PEILJAREN, **options):
-    """The real runner (``ivp.pipeline.run_pipeline``) on ``data``: the cleaning stage, then the jobs of
+    """The real runner (``ivp.running.runner.run_pipeline``) on ``data``: the cleaning stage, then the jobs of
     ``cohorts`` x ``peiljaren`` (none by default: only the cleaning). Returns (job results, progress lines)."""
-    from ivp.pipeline import RunConfig, run_pipeline
+    from ivp.running.runner import RunConfig, run_pipeline
 
     lines: list[str] = []
     config = RunConfig(data=Path(data), processed=Path(processed), out=Path(out), cohorts=list(cohorts),
@@ -175,10 +175,10 @@ def run_stages(data: Path, processed: Path, out: Path, *, cohorts=(), peiljaren=
 def papermill_notebook(notebook: Path, executed: Path, parameters: dict, *, kernel: str = job.KERNEL):
     """One notebook through plain papermill in a kernel of its own, as a researcher runs it on its own (the
     oracle that the shared-kernel runner is compared with); an unregistered ``kernel`` is this Python
-    (``ivp.kernels.resolve_kernel``, as in the runner). Raises papermill's execution error."""
+    (``ivp.running.kernels.resolve_kernel``, as in the runner). Raises papermill's execution error."""
     import papermill as pm
 
-    from ivp.kernels import resolve_kernel
+    from ivp.running.kernels import resolve_kernel
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     return pm.execute_notebook(str(Path(notebook).resolve()), str(executed), parameters=parameters,

@@ -1,4 +1,4 @@
-"""The national agenda per generation (``ivp.agenda``, ``data/agendas.yaml``).
+"""The national agenda per generation (``ivp.reference.agenda``, ``data/agendas.yaml``).
 
 Expected values come from docs/reference-facts.md and docs/codebook.md: the Veiligheidsagenda 2019-2022 is
 Kamerstuk 28684 nr. 540 (14 November 2018), the 2023-2026 one nr. 717 (4 November 2022); in theme terms
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from ivp.agenda import agenda_for, load_agendas, no_agenda_text, priorities_source, theme_sets
 from ivp.errors import InvalidInput
-from ivp.reference import codebook
+from ivp.reference.agenda import agenda_for, load_agendas, no_agenda_text, priorities_source, theme_sets
+from ivp.reference.municipalities import codebook
 
 OLD, NEW = "nr. 540", "nr. 717"
 

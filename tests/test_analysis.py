@@ -1,7 +1,7 @@
-"""Scope selection and every figure of the analyses (ivp.analysis), on tiny in-line inputs whose
+"""Scope selection and every figure of the analyses (ivp.analysis.measures), on tiny in-line inputs whose
 figures are computed by hand below.
 
-The input goes through the real cleaning stage (``ivp.clean.clean_input``), so the tables have exactly
+The input goes through the real cleaning stage (``ivp.inputs.clean.clean_input``), so the tables have exactly
 the columns of docs/data-contract.md. Seven plans:
 
 ==== ============================ ===================== ============ =================================
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ivp.analysis import (
+from ivp.analysis.measures import (
     category_distribution,
     category_sensitivity,
     covered_municipalities,
@@ -48,9 +48,9 @@ from ivp.analysis import (
     select_scope,
     theme_distribution,
 )
-from ivp.clean import clean_input
 from ivp.errors import InvalidInput
-from ivp.reference import municipalities, theme_codes
+from ivp.inputs.clean import clean_input
+from ivp.reference.municipalities import municipalities, theme_codes
 
 SEED = 20200525
 PLAN_COLUMNS = ["plan_id", "titel", "gemeenten", "gezamenlijk", "periode_start", "periode_eind",

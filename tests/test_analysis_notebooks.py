@@ -10,11 +10,11 @@ import nbformat
 import pytest
 from conftest import run_stages
 
-from ivp import job
-from ivp.analysis import select_scope, theme_distribution
-from ivp.clean import read_processed
-from ivp.pipeline import notebooks_dir
-from ivp.results import load_results
+from ivp.analysis.measures import select_scope, theme_distribution
+from ivp.analysis.results import load_results
+from ivp.inputs.clean import read_processed
+from ivp.running import job
+from ivp.running.runner import notebooks_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = tuple(s.notebook for s in job.ANALYSIS_STAGES)

@@ -13,13 +13,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from ivp import render, report
-from ivp.pdf import CHROMIUM, CHROMIUM_ARGS  # the executable and flags ivp run --pdf prints with
-from ivp.reference import COHORTS
 from test_comparison import data  # noqa: F401  (the fixture of the comparison report)
 from test_pipeline import PEILJAAR, shipped_run
 from test_render import HOSTILE, fixed_provenance, hostile_priorities, report_notebook, tiny_results
+
+from ivp.report import render
+from ivp.report import text as report
+from ivp.report.pdf import CHROMIUM, CHROMIUM_ARGS  # the executable and flags ivp run --pdf prints with
+from ivp.running.job import COHORTS
 
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 WIDTHS = (375, 1280)
@@ -143,7 +144,7 @@ def comparison_notebook(results: dict, prov: dict):
     """An executed-looking comparison notebook: a note and one cell per report section (as notebook 06)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from ivp import comparison_report
+    from ivp.report import comparison as comparison_report
 
     blocks = [getattr(comparison_report, name)(results) for name in comparison_report.SECTIONS]
     blocks.append(comparison_report.verantwoording(prov))
@@ -156,8 +157,8 @@ def comparison_notebook(results: dict, prov: dict):
 
 def test_comparison_report_loads_nothing_but_itself_and_shows_its_headline_numbers(
         browser, data, tmp_path):  # noqa: F811
-    from ivp.compare_run import comparison_results
-    from ivp.comparison import VERDICT_NL
+    from ivp.analysis.compare_run import comparison_results
+    from ivp.analysis.comparison import VERDICT_NL
 
     results = json.loads(json.dumps(comparison_results(data, ["2020", "2024"], list(COHORTS), seed=1,
                                                        n_bootstrap=2000), sort_keys=True))

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import priorities, write_input
-from ivp import cache, kernels, report
+
 from ivp.cli import main
+from ivp.report import text as report
+from ivp.running import cache, kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 PEILJAAR = "2020"
@@ -195,7 +196,7 @@ def test_jobs_option_must_be_a_positive_whole_number(capsys):
 def test_first_run_runs_the_cleaning_and_every_job(base):
     run = base["run"]
     assert cleaning_ran(run)
-    assert run["status"] == {job: "ok" for job in all_jobs()}
+    assert run["status"] == dict.fromkeys(all_jobs(), "ok")
 
 
 @pytest.mark.slow
@@ -319,8 +320,8 @@ def _outputs(path: Path) -> list:
 def test_shared_kernel_gives_the_same_notebooks_and_report_as_a_fresh_kernel_per_notebook(base, tmp_path):
     from conftest import papermill_notebook
 
-    from ivp import job
-    from ivp.render import render_report
+    from ivp.report.render import render_report
+    from ivp.running import job
 
     shared = base["folder"] / "reports" / PEILJAAR / "G4"
     fresh = tmp_path / "G4"
@@ -436,8 +437,9 @@ def test_autocode_codes_empty_themes_first_and_the_report_says_how_many_and_the_
     assert "p1" in [p["plan_id"] for p in results["plans"]]
     n = results["n_priorities"]
     sentence = _coding_sentence(folder, "G4")
-    assert (f"2 van de {n} speerpunten in deze analyse zijn automatisch gecodeerd (door <code>ivp run --autocode</code>, "
-            f"methode {verslag['methode']}), de overige {n - 2} met de hand.") in sentence
+    assert (f"2 van de {n} speerpunten in deze analyse zijn automatisch gecodeerd "
+            f"(door <code>ivp run --autocode</code>, methode {verslag['methode']}), de overige {n - 2} met de hand."
+            ) in sentence
     assert (f"accuracy {report.number(agree['accuracy'], 2)}, Cohens kappa {report.number(agree['kappa'], 2)}, "
             f"Krippendorffs alfa {report.number(agree['alpha'], 2)}") in sentence
     # P10 (p3) has no automatic codes of its own

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from conftest import BASE_PRIORITIES, plans, priorities, write_input
 
-from ivp.clean import (
+from ivp.errors import InvalidInput
+from ivp.inputs.clean import (
     Cleaned,
     clean,
     clean_input,
@@ -19,8 +20,7 @@ from ivp.clean import (
     summary,
     write_processed,
 )
-from ivp.errors import InvalidInput
-from ivp.inputs import read_input, sha256
+from ivp.inputs.read import read_input, sha256
 
 
 def cleaned_from(tmp_path, plan_rows=None, priority_rows=None, **kwargs) -> Cleaned:
@@ -267,7 +267,7 @@ def test_failure_while_writing_leaves_existing_folder_untouched_and_no_staging_l
 
 
 def test_interrupted_swap_is_recovered_from_the_old_copy(tmp_path):
-    from ivp.atomic import recover
+    from ivp.running.atomic import recover
 
     out = tmp_path / "processed"
     clean_input(write_input(tmp_path / "raw"), out)

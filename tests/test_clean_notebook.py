@@ -12,11 +12,11 @@ import papermill as pm
 import pytest
 from conftest import papermill_notebook, plans, run_stages, write_input
 
-from ivp import job
-from ivp.clean import read_processed
 from ivp.errors import InvalidInput
-from ivp.inputs import sha256
-from ivp.pipeline import notebooks_dir
+from ivp.inputs.clean import read_processed
+from ivp.inputs.read import sha256
+from ivp.running import job
+from ivp.running.runner import notebooks_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = notebooks_dir() / job.CLEAN.notebook

@@ -99,12 +99,12 @@ def test_usage_error_exits_2_with_argparse_message(capsys):
 
 
 def test_internal_error_exits_1_with_a_short_message(tmp_path, capsys, monkeypatch):
-    import ivp.clean
+    import ivp.inputs.clean
 
     def broken(*args, **kwargs):
         raise KeyError("kolom")
 
-    monkeypatch.setattr(ivp.clean, "clean", broken)
+    monkeypatch.setattr(ivp.inputs.clean, "clean", broken)
     monkeypatch.delenv("IVP_DEBUG", raising=False)
     code, _, err = run_main(capsys, "validate", write_input(tmp_path / "raw"))
     assert code == 1

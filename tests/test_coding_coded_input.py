@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from conftest import CODING_MIXED, CODING_PLANS_HEADER, CODING_SP_HEADER, read_coded, write_coding_input
 
-from ivp.clean import clean
 from ivp.coding.coded_input import OUTPUT_FILES, code_input
 from ivp.errors import InvalidInput
-from ivp.inputs import read_input
-from ivp.reference import theme_codes
+from ivp.inputs.clean import clean
+from ivp.inputs.read import read_input
+from ivp.reference.municipalities import theme_codes
 
 
 def sha(path: Path) -> str:

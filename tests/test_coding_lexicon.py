@@ -7,7 +7,7 @@ import pytest
 
 from ivp.coding.lexicon import lexicon, lexicon_code, parse_lexicon
 from ivp.coding.text import normalise_text
-from ivp.reference import theme_codes
+from ivp.reference.municipalities import theme_codes
 
 
 @pytest.mark.parametrize("title, thema, thema_2", [

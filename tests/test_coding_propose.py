@@ -7,7 +7,7 @@ import pytest
 from conftest import CODING_TRAIN
 
 from ivp.coding.propose import METHODS, propose
-from ivp.reference import theme_codes
+from ivp.reference.municipalities import theme_codes
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -6,7 +6,7 @@ import pytest
 from conftest import CODING_TRAIN
 
 from ivp.coding.statistical import StatisticalCoder
-from ivp.reference import theme_codes
+from ivp.reference.municipalities import theme_codes
 
 
 def test_statistical_coder_learns_from_hand_codes_and_names_its_features():

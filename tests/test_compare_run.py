@@ -1,4 +1,4 @@
-"""The comparison stage (``ivp.compare_run``, ``ivp.comparison_report``, notebook 06) on the tiny fixture of
+"""The comparison stage (``ivp.analysis.compare_run``, ``ivp.report.comparison``, notebook 06) on the tiny fixture of
 ``test_comparison`` computed by hand, the claims on fixtures built for each verdict, the notebook stored
 clean, and the stage end to end on the shipped data (slow).
 
@@ -22,12 +22,13 @@ from bs4 import BeautifulSoup
 from conftest import papermill_notebook, run_stages
 from test_comparison import AEH, AMS, DIE, ZWO, data  # noqa: F401  (the fixture)
 
-from ivp import compare_run as cr
-from ivp import comparison_report, job
-from ivp.clean import Cleaned
-from ivp.comparison import NOT_SUPPORTED, SUPPORTED, UNDECIDED
-from ivp.pipeline import notebooks_dir
-from ivp.render import render_report
+from ivp.analysis import compare_run as cr
+from ivp.analysis.comparison import NOT_SUPPORTED, SUPPORTED, UNDECIDED
+from ivp.inputs.clean import Cleaned
+from ivp.report import comparison as comparison_report
+from ivp.report.render import render_report
+from ivp.running import job
+from ivp.running.runner import notebooks_dir
 from ivp.stats import difference_interval, share_interval
 
 ROOT = Path(__file__).resolve().parents[1]

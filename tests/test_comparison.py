@@ -1,4 +1,4 @@
-"""Comparisons (``ivp.comparison``) on a tiny fixture computed by hand.
+"""Comparisons (``ivp.analysis.comparison``) on a tiny fixture computed by hand.
 
 Plans (2020 codes; cohorts from the reference lists), peiljaren 2020 and 2024:
 
@@ -22,9 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ivp.analysis import select_scope
-from ivp.clean import Cleaned
-from ivp.comparison import (
+from ivp.analysis.comparison import (
     NOT_SUPPORTED,
     PARTICIPATION_NOTE,
     SUPPORTED,
@@ -49,7 +47,9 @@ from ivp.comparison import (
     trend_claim,
     trend_verdict,
 )
-from ivp.reference import membership
+from ivp.analysis.measures import select_scope
+from ivp.inputs.clean import Cleaned
+from ivp.reference.municipalities import membership
 
 AMS, ZWO, AEH, DIE, ROT = "GM0363", "GM0193", "GM1680", "GM0384", "GM0599"
 VWL = "Veilige woon- en leefomgeving"

@@ -4,7 +4,7 @@ Each case runs twice:
 - through the command line, ``ivp validate <input>``: the exit code, no traceback, every expected problem on
   a line of the printed table that names its file, row and column, the input's checksums unchanged and
   nothing written to the working directory;
-- through ``ivp.clean.clean(ivp.inputs.read_input(<input>))``: for refused input the complete set of
+- through ``ivp.inputs.clean.clean(ivp.inputs.read.read_input(<input>))``: for refused input the complete set of
   (file, row, column) problems, for accepted input the cleaned values and the cleaning-log entries.
 """
 
@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from ivp.clean import clean
 from ivp.cli import main
 from ivp.errors import InvalidInput
-from ivp.inputs import MAX_CELL, read_input
+from ivp.inputs.clean import clean
+from ivp.inputs.read import MAX_CELL, read_input
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))

@@ -13,8 +13,8 @@ from conftest import (
     write_xlsx,
 )
 
-from ivp.clean import clean
-from ivp.inputs import ROW, decode, input_files, read_input, separator
+from ivp.inputs.clean import clean
+from ivp.inputs.read import ROW, decode, input_files, read_input, separator
 
 ACCENTED = plans((0, {"titel": "Veiligheidsplan Súdwest-Fryslân – café’s", "gemeenten": "Súdwest-Fryslân"}))
 
@@ -120,7 +120,7 @@ def test_excel_export_semicolon_windows_1252_crlf_cleans_like_the_utf8_original(
 
 
 def test_decode_prefers_utf8_and_falls_back_to_windows_1252():
-    assert decode("é".encode("utf-8"), "x.csv") == ("é", "utf-8")
+    assert decode("é".encode(), "x.csv") == ("é", "utf-8")
     assert decode("\ufeffé".encode("utf-8"), "x.csv") == ("é", "utf-8")
     assert decode("é€".encode("cp1252"), "x.csv") == ("é€", "windows-1252")
 

@@ -25,10 +25,9 @@ import nbformat
 import pandas as pd
 import psutil
 import pytest
-
-from ivp.clean import clean_input
-
 from conftest import priorities, write_input
+
+from ivp.inputs.clean import clean_input
 
 ROOT = Path(__file__).resolve().parents[1]
 COHORTS = ("nationaal", "G4")
@@ -204,7 +203,7 @@ def test_killed_while_data_processed_is_written_keeps_the_old_folder_and_the_nex
     script = textwrap.dedent(f"""
         import pathlib, time
         import pandas as pd
-        from ivp.clean import clean_input
+        from ivp.inputs.clean import clean_input
         original, calls = pd.DataFrame.to_parquet, []
         def slow_to_parquet(self, *args, **kwargs):
             original(self, *args, **kwargs)
@@ -320,7 +319,8 @@ def test_report_notebook_raising_after_results_were_assembled_keeps_the_previous
     g4_old, g4_after = below(old, "reports/2020/G4"), below(after, "reports/2020/G4")
     assert {k: g4_after.get(k) for k in g4_old} == g4_old
     assert all(k.startswith("mislukt/") for k in set(g4_after) - set(g4_old)), sorted(g4_after)
-    assert below(after, "reports/2020/nationaal")["results.json"] != below(old, "reports/2020/nationaal")["results.json"]
+    folder = "reports/2020/nationaal"
+    assert below(after, folder)["results.json"] != below(old, folder)["results.json"]
     assert visible(below(after, "processed")) == new_processed(data, tmp_path)
     assert staging_leftovers(tmp_path) == [] and incomplete_files(tmp_path) == []
 

@@ -1,4 +1,4 @@
-"""The job definition (ivp.job): validation of every parameter, the stage list, and the notebooks'
+"""The job definition (ivp.running.job): validation of every parameter, the stage list, and the notebooks'
 parameter cells checked against it."""
 
 from __future__ import annotations
@@ -8,17 +8,18 @@ import ast
 import nbformat
 import pytest
 
-from ivp import job
 from ivp.cli import main
-from ivp.pipeline import RunConfig, notebooks_dir
-from ivp.reference import COHORTS
+from ivp.running import job
+from ivp.running.job import COHORTS
+from ivp.running.runner import RunConfig, notebooks_dir
 
 
 def test_peiljaar_accepts_a_year_or_alle_and_refuses_anything_else_with_what_is_valid():
     assert job.check_peiljaren(["2020", "ALLE", "2020", 2024]) == ["2020", "alle", "2024"]
     assert (job.peiljaar_year("2020"), job.peiljaar_year(2024), job.peiljaar_year("alle")) == (2020, 2024, None)
     for bad in ("../x", "20", "2020/G4", "twintig", "20x0", "1850"):
-        with pytest.raises(ValueError, match=f"peiljaar '{bad}' is ongeldig; verwacht een jaartal zoals 2020, of 'alle'"):
+        message = f"peiljaar '{bad}' is ongeldig; verwacht een jaartal zoals 2020, of 'alle'"
+        with pytest.raises(ValueError, match=message):
             job.check_peiljaar(bad)
 
 
@@ -55,12 +56,12 @@ def test_run_config_refuses_invalid_values_before_anything_runs():
     (["--seed", "-3"], "argument --seed: seed '-3' is ongeldig"),
 ])
 def test_cli_refuses_invalid_job_values_with_exit_2_before_any_kernel_starts(argv, message, capsys, monkeypatch):
-    import ivp.kernels
+    import ivp.running.kernels
 
     def no_kernels(*args, **kwargs):
         raise AssertionError("a kernel pool was made for a refused run")
 
-    monkeypatch.setattr(ivp.kernels, "KernelPool", no_kernels)
+    monkeypatch.setattr(ivp.running.kernels, "KernelPool", no_kernels)
     with pytest.raises(SystemExit) as info:
         main(["run", *argv])
     assert info.value.code == 2
@@ -79,7 +80,7 @@ def test_stages_are_in_order_and_every_notebook_exists():
     names = [s.notebook for s in job.STAGES if s.notebook]
     assert names == sorted(names) == ["01_opschonen.ipynb", "02_themas.ipynb", "03_samenwerking.ipynb",
                                       "04_landelijke_prioriteiten.ipynb", "05_rapport.ipynb", "06_vergelijking.ipynb"]
-    assert job.JOB_NOTEBOOKS == tuple(names[1:5])
+    assert tuple(names[1:5]) == job.JOB_NOTEBOOKS
     assert all((notebooks_dir() / name).is_file() for name in names)
     # the cleaning before the jobs, the comparison after them, once per run
     assert [s.per for s in job.STAGES] == ["run", *["job"] * (len(job.STAGES) - 2), "run"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ivp.regions import joint_plan_region_summary, joint_plan_regions
+from ivp.reference.regions import joint_plan_region_summary, joint_plan_regions
 
 AMS, DIE, HIL, UTR, WSP, HAA, ZWO = "GM0363", "GM0384", "GM0402", "GM0344", "GM0457", "GM0392", "GM0193"
 

@@ -1,5 +1,5 @@
 """Which kernel a run uses (issue 15, item 1): the registered ``ivp`` kernel when Jupyter finds it, else the
-Python that runs ivp (``ivp.kernels.resolve_kernel``), said once in the progress output; a kernel named with
+Python that runs ivp (``ivp.running.kernels.resolve_kernel``), said once in the progress output; a kernel named with
 ``--kernel`` that does not exist is refused (exit 2) before any kernel starts.
 
 The slow test at the end builds a fresh virtual environment with plain ``python -m venv`` + ``pip install -e``
@@ -19,10 +19,10 @@ import pytest
 from conftest import problems_of
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-from ivp import kernels
 from ivp.cli import main
-from ivp.kernels import KernelChoice, ThisPythonSpecs, resolve_kernel
-from ivp.pipeline import KERNEL, RunConfig, _Kernels, notebooks_dir
+from ivp.running import kernels
+from ivp.running.kernels import KernelChoice, ThisPythonSpecs, resolve_kernel
+from ivp.running.runner import KERNEL, RunConfig, _Kernels, notebooks_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 THIS_PYTHON = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -149,7 +149,7 @@ def test_run_with_a_kernel_that_does_not_exist_exits_2_before_any_kernel_starts(
 
 def test_kernel_option_is_explicit_only_when_given(monkeypatch):
     seen = []
-    monkeypatch.setattr("ivp.pipeline.run_pipeline", lambda config, progress: seen.append(config) or [])
+    monkeypatch.setattr("ivp.running.runner.run_pipeline", lambda config, progress: seen.append(config) or [])
     assert main(["run", "--cohort", "G4", "--peiljaar", "2020"]) == 0
     assert main(["run", "--cohort", "G4", "--peiljaar", "2020", "--kernel", "python3"]) == 0
     assert [(c.kernel, c.kernel_explicit) for c in seen] == [(KERNEL, False), ("python3", True)]

@@ -21,11 +21,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from ivp.clean import clean
 from ivp.errors import InvalidInput
-from ivp.inputs import read_input
-from ivp.reference import theme_codes
-from ivp.validate import OPTIONAL, REQUIRED
+from ivp.inputs.clean import clean
+from ivp.inputs.read import read_input
+from ivp.inputs.validate import OPTIONAL, REQUIRED
+from ivp.reference.municipalities import theme_codes
 
 EXPLORE = os.environ.get("IVP_HYPOTHESIS_EXPLORE") == "1"
 QUICK = os.environ.get("IVP_HYPOTHESIS_QUICK") == "1" and not EXPLORE

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from ivp.figures import to_svg
-from ivp.maps import _segments, coverage_map, group_outline, property_map
-from ivp.reference import cohort_codes, municipalities
+from ivp.reference.municipalities import cohort_codes, municipalities
+from ivp.report.figures import to_svg
+from ivp.report.maps import _segments, coverage_map, group_outline, property_map
 
 AMS, DIE, ZWO = "GM0363", "GM0384", "GM0193"
 ALL = sorted(municipalities()["code"])

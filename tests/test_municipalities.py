@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ivp.municipalities as mun
-from ivp.municipalities import (
+import ivp.analysis.municipalities as mun
+from ivp.analysis.municipalities import (
     cohort_strata,
     municipality_clusters,
     municipality_figures,

@@ -1,4 +1,4 @@
-"""``ivp run --pdf`` (ivp.pdf): the report printed by the system Chromium, A4 with a running footer,
+"""``ivp run --pdf`` (ivp.report.pdf): the report printed by the system Chromium, A4 with a running footer,
 nothing loaded but the file itself, one browser for all jobs, cached with the job, and a missing Chromium
 reported once while the HTML is still written."""
 
@@ -12,8 +12,10 @@ from conftest import run_stages, write_input
 from test_browser import ensure_chromium
 from test_render import fixed_provenance, report_notebook, tiny_results
 
-from ivp import job, pdf, render, report
 from ivp.cli import main
+from ivp.report import pdf, render
+from ivp.report import text as report
+from ivp.running import job
 
 TITLE = job.report_title("2020", "G40")
 

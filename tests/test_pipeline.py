@@ -13,10 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ivp import job as job_names
-from ivp import report
 from ivp.cli import main
-from ivp.reference import COHORTS
+from ivp.report import text as report
+from ivp.running import job as job_names
+from ivp.running.job import COHORTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "raw"
@@ -64,8 +64,8 @@ def test_run_on_shipped_data_writes_every_report_and_the_index(shipped):
     for cohort in COHORTS:
         job = out / PEILJAAR / cohort
         for name in ("rapport.html", "results.json", "provenance.json", job_names.TABLES_FILE,
-                     "notebooks/02_themas.ipynb", "notebooks/03_samenwerking.ipynb", "notebooks/04_landelijke_prioriteiten.ipynb",
-                     "notebooks/05_rapport.ipynb"):
+                     "notebooks/02_themas.ipynb", "notebooks/03_samenwerking.ipynb",
+                     "notebooks/04_landelijke_prioriteiten.ipynb", "notebooks/05_rapport.ipynb"):
             assert (job / name).is_file(), f"{job / name} ontbreekt"
         results = json.loads((job / "results.json").read_text(encoding="utf-8"))
         assert (results["cohort"], results["peiljaar"]) == (cohort, PEILJAAR)
@@ -188,7 +188,8 @@ def test_failing_notebook_stops_only_its_job_and_keeps_the_previous_report(shipp
     assert {name: (job / name).read_bytes() for name in before} == before
     # the partly executed notebook is kept next to it, with the error in the failing cell
     kept = nbformat.read(str(job / "mislukt" / "03_samenwerking.ipynb"), as_version=4)
-    failed = [c for c in kept.cells if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.outputs)]
+    failed = [c for c in kept.cells
+              if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.outputs)]
     assert len(failed) == 1 and "kapot voor de test" in failed[0].source
     cell = failed[0].execution_count
     assert (job / "mislukt" / "02_themas.ipynb").is_file()
@@ -224,8 +225,8 @@ def test_every_results_json_of_the_run_is_valid_against_the_schema(shipped):
 def test_every_figure_is_also_a_file_the_same_drawing_as_the_embedded_one(shipped):
     import base64
 
-    from ivp import job
-    from ivp.figures import PNG_DPI
+    from ivp.report.figures import PNG_DPI
+    from ivp.running import job
 
     for cohort in COHORTS:
         folder = shipped["out"] / PEILJAAR / cohort
@@ -245,7 +246,7 @@ def test_every_figure_is_also_a_file_the_same_drawing_as_the_embedded_one(shippe
 
 
 def test_the_comparison_runs_after_the_jobs_is_linked_from_the_index_and_cached(shipped, capsys):
-    from ivp import job
+    from ivp.running import job
 
     folder = shipped["out"] / job.COMPARISON_DIR
     results = json.loads((folder / job.RESULTS_FILE).read_text(encoding="utf-8"))
@@ -254,7 +255,8 @@ def test_the_comparison_runs_after_the_jobs_is_linked_from_the_index_and_cached(
     html = (folder / job.REPORT_FILE).read_text(encoding="utf-8")
     assert "<script" not in html.lower() and "Kernbevindingen" in html
     assert (folder / job.EXECUTED_DIR / job.COMPARISON.notebook).is_file() and (folder / job.PROVENANCE_FILE).is_file()
-    assert f'href="{job.COMPARISON_DIR}/{job.REPORT_FILE}"' in (shipped["out"] / "index.html").read_text(encoding="utf-8")
+    index = (shipped["out"] / "index.html").read_text(encoding="utf-8")
+    assert f'href="{job.COMPARISON_DIR}/{job.REPORT_FILE}"' in index
     assert "[vergelijking] start" in shipped["stdout"] and "vergelijking: ok" in shipped["stdout"]
     before = (folder / job.RESULTS_FILE).read_bytes()
     code, stdout, stderr = run_cli(shipped["args"], capsys)  # nothing changed: every stage from the cache

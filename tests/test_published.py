@@ -1,4 +1,4 @@
-"""Published figures beside ours (``ivp.published``, ``data/gepubliceerd.yaml``).
+"""Published figures beside ours (``ivp.reference.published``, ``data/gepubliceerd.yaml``).
 
 Expected figures come from docs/reference-facts.md; the ``results`` dicts are built by hand in the shape of
 a job's results.json, plus one real job on the tiny test input so the measure paths follow results.py."""
@@ -10,12 +10,12 @@ from importlib import resources
 import pytest
 from conftest import write_input
 
-from ivp.analysis import select_scope
-from ivp.clean import clean_input
+from ivp.analysis.measures import select_scope
+from ivp.analysis.municipalities import municipality_figures
+from ivp.analysis.results import cooperation_part, themes_part
 from ivp.errors import InvalidInput
-from ivp.municipalities import municipality_figures
-from ivp.published import load_published, lookup, matching_peiljaar, published_beside_ours
-from ivp.results import cooperation_part, themes_part
+from ivp.inputs.clean import clean_input
+from ivp.reference.published import load_published, lookup, matching_peiljaar, published_beside_ours
 
 VWL = "Veilige woon- en leefomgeving"
 SURVEY = "een enquête onder ambtenaren"

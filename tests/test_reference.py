@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ivp.reference import (
+from ivp.reference.municipalities import (
     closest_names,
     codebook,
     cohort_codes,

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from ivp.reference import municipalities
-from ivp.regions import (
+from ivp.reference.municipalities import municipalities
+from ivp.reference.regions import (
     BASISTEAM_NOTE,
     COLUMNS,
     Area,

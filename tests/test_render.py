@@ -17,8 +17,11 @@ import pytest
 from bs4 import BeautifulSoup
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ivp import figures, pipeline, provenance, render, report
 from ivp.errors import NotebookFailure
+from ivp.report import figures, render
+from ivp.report import text as report
+from ivp.running import provenance
+from ivp.running import runner as pipeline
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_IMG = '<img src=x onerror="alert(2)">'
@@ -224,7 +227,8 @@ def test_kernbevindingen_state_the_headline_numbers_with_intervals():
 
 def test_largest_category_is_named_from_the_data_and_ties_together():
     tied = tiny_results(categories={"Ondermijning": {"n": 5, "share": 0.5}, "Overig": {"n": 5, "share": 0.5}})
-    assert report.largest_category_sentence(tied) == "De grootste categorie zijn ondermijning en overig (5 speerpunten elk)."
+    expected = "De grootste categorie zijn ondermijning en overig (5 speerpunten elk)."
+    assert report.largest_category_sentence(tied) == expected
     assert report.largest_category_sentence(tiny_results(categories={})) == ""
 
 
@@ -330,7 +334,8 @@ def test_git_state_reports_commit_and_dirty_tree(tmp_path):
     (tmp_path / "a.txt").write_text("een\n")
     git("add", "a.txt")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "a")
-    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True,
+                          text=True).stdout.strip()
     (tmp_path / "untracked.txt").write_text("x")
     assert provenance.git_state(tmp_path) == {"commit": head, "dirty": False}
     (tmp_path / "a.txt").write_text("twee\n")

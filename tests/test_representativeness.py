@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivp.reference import cohort_codes
-from ivp.representativeness import SIZE_CLASS_NOTE, coverage_table, representativeness
+from ivp.analysis.representativeness import SIZE_CLASS_NOTE, coverage_table, representativeness
+from ivp.reference.municipalities import cohort_codes
 
 AMS, DIE, ZWO = "GM0363", "GM0384", "GM0193"
 

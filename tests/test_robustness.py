@@ -24,16 +24,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-
-from ivp.clean import clean, read_processed
-from ivp.cli import main
-from ivp.errors import InvalidInput
-from ivp.inputs import read_input
-from ivp.paths import output_problems, run_output_problems
-from ivp.pipeline import RunConfig, run_pipeline
-
 from conftest import BASE_PLANS, BASE_PRIORITIES, write_input
 from test_corpus import CASES, _checksums, _expected_problems, _input, _located_line
+
+from ivp.cli import main
+from ivp.errors import InvalidInput
+from ivp.inputs.clean import clean, read_processed
+from ivp.inputs.read import read_input
+from ivp.running.paths import output_problems, run_output_problems
+from ivp.running.runner import RunConfig, run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 # every refused corpus case runs through `ivp run` as well (a refused run starts no kernel: a second a case)
@@ -103,7 +102,7 @@ def test_cohort_or_peiljaar_that_could_become_a_path_is_refused_and_nothing_is_w
 ])
 def test_job_folder_outside_out_is_refused_even_when_the_values_bypass_the_command_line(tree, cohorts,
                                                                                          peiljaren, folder):
-    """``RunConfig`` refuses such values (ivp.job), and ``run_pipeline`` checks the job folders itself: a
+    """``RunConfig`` refuses such values (ivp.running.job), and ``run_pipeline`` checks the job folders itself: a
     cohort or peiljaar set on the config after it was made still cannot write outside ``--out``."""
     peiljaren = [p.replace("{abs}", str(tree / "sentinel")) for p in peiljaren]
     folder = folder.replace("{abs}", str(tree / "sentinel")).replace("reports", str(tree / "reports"), 1)
@@ -198,10 +197,10 @@ def test_the_corpus_has_refused_cases_to_run_through_ivp_run():
 @pytest.mark.parametrize("case", REFUSED, ids=[c["case"] for c in REFUSED])
 def test_run_on_refused_corpus_input_exits_2_and_leaves_input_and_earlier_outputs_untouched(case, tree, capsys,
                                                                                              monkeypatch):
-    import ivp.kernels
+    import ivp.running.kernels
 
     started = []
-    monkeypatch.setattr(ivp.kernels, "KernelPool", lambda *args, **kwargs: started.append(args) or pytest.fail(
+    monkeypatch.setattr(ivp.running.kernels, "KernelPool", lambda *args, **kwargs: started.append(args) or pytest.fail(
         "a refused run started the kernel pool"))
     path = _input(case, tree.parent)
     input_before = _checksums(path)

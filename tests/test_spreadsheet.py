@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivp.spreadsheet import (
+from ivp.running.spreadsheet import (
     FORMULA_START,
     neutralise_cell,
     neutralise_formulas,

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from ivp.clean import clean
-from ivp.inputs import read_input
-from ivp.synth import SYNTHETIC, write_synthetic
+from ivp.inputs.clean import clean
+from ivp.inputs.read import read_input
+from ivp.inputs.synthetic import SYNTHETIC, write_synthetic
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 

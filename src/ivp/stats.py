@@ -253,7 +253,7 @@ def patterns(numerators: np.ndarray, denominators: np.ndarray) -> dict:
     k = numerators.shape[1]
     size_of, sizes = pd.factorize(denominators, sort=True)
     counts = numerators.astype(np.int64)
-    if numerators.size and (counts == numerators).all() and 0 <= counts.min() and counts.max() < 2**20:
+    if numerators.size and (counts == numerators).all() and counts.min() >= 0 and counts.max() < 2**20:
         value_of, values = counts.ravel(), np.arange(counts.max() + 1, dtype=float)  # counts: no sort
     else:
         value_of, values = pd.factorize(numerators.ravel(), sort=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputProblem, InvalidInput
-from .coded_input import code_input, default_training_path, hand_coded
-from .evaluate import evaluate, format_evaluation, format_figure, write_evaluation
-from .propose import DEFAULT_METHOD, METHODS
+from ivp.coding.coded_input import code_input, default_training_path, hand_coded
+from ivp.coding.evaluate import evaluate, format_evaluation, format_figure, write_evaluation
+from ivp.coding.propose import DEFAULT_METHOD, METHODS
+from ivp.errors import InputProblem, InvalidInput
 
 
 def _codeer(args) -> int:

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_json, write_text
-from ..clean import clean, normalise
-from ..errors import InputProblem, InvalidInput
-from ..inputs import ROW, input_files, read_input
-from ..spreadsheet import write_csv
-from .evaluate import evaluate, rounded
-from .lexicon import lexicon
-from .propose import DEFAULT_METHOD, propose
+from ivp.coding.evaluate import evaluate, rounded
+from ivp.coding.lexicon import lexicon
+from ivp.coding.propose import DEFAULT_METHOD, propose
+from ivp.errors import InputProblem, InvalidInput
+from ivp.inputs.clean import clean, normalise
+from ivp.inputs.read import ROW, input_files, read_input
+from ivp.running.atomic import write_json, write_text
+from ivp.running.spreadsheet import write_csv
 
 OUTPUT_FILES = ("plans.csv", "speerpunten.csv", "te_beoordelen.csv", "codeer_verslag.json")
 HAND, AUTO = "hand", "auto"

@@ -16,11 +16,11 @@ import krippendorff
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_json
-from ..reference import theme_codes
-from ..spreadsheet import write_csv
-from .propose import DEFAULT_METHOD, METHODS, propose
-from .statistical import StatisticalCoder
+from ivp.coding.propose import DEFAULT_METHOD, METHODS, propose
+from ivp.coding.statistical import StatisticalCoder
+from ivp.reference.municipalities import theme_codes
+from ivp.running.atomic import write_json
+from ivp.running.spreadsheet import write_csv
 
 N_SPLITS = 10
 CERTAINTY_BANDS = (0.0, 0.4, 0.6, 0.8, 1.0)  # for the table of agreement by zekerheid_codering

@@ -10,8 +10,8 @@ from functools import cache, lru_cache
 
 import yaml
 
-from ..reference import _data_file, theme_codes
-from .text import normalise_text
+from ivp.coding.text import normalise_text
+from ivp.reference.municipalities import _data_file, theme_codes
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..reference import theme_codes
-from .lexicon import Lexicon, lexicon, lexicon_code
-from .statistical import StatisticalCoder
+from ivp.coding.lexicon import Lexicon, lexicon, lexicon_code
+from ivp.coding.statistical import StatisticalCoder
+from ivp.reference.municipalities import theme_codes
 
 METHODS = ("lexicon", "statistisch", "combinatie")
 DEFAULT_METHOD = "lexicon"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from ..reference import theme_codes
-from .text import normalise_text
+from ivp.coding.text import normalise_text
+from ivp.reference.municipalities import theme_codes
 
 
 def build_classifier():

@@ -1,0 +1,1 @@
+"""Analysis of one job (scope and figures), its results.json, municipality level, comparisons."""

@@ -1,0 +1,1 @@
+"""Running: the job definition, the runner, kernels, the cache, atomic writes, provenance, paths."""
