@@ -121,7 +121,8 @@ def test_index_page_loads_nothing_else_and_links_every_report(browser, shipped):
         hrefs = visit.page.eval_on_selector_all("a", "els => els.map(e => e.getAttribute('href'))")
     finally:
         visit.close()
-    assert hrefs == [f"{PEILJAAR}/{c}/rapport.html" for c in COHORTS]
+    # every job's report, then the comparison of the run (five cohorts: two or more groups)
+    assert hrefs == [*(f"{PEILJAAR}/{c}/rapport.html" for c in COHORTS), "vergelijking/rapport.html"]
 
 
 def test_hostile_title_shows_as_text_and_runs_nothing(browser, tmp_path):
