@@ -18,7 +18,8 @@ def build_classifier():
     normalised title, then multinomial logistic regression (lbfgs, deterministic)."""
     # scikit-learn is imported here and in evaluate.py's functions, not at the top of a module: every `ivp`
     # command imports this package (to register `ivp codeer`), and `python -X importtime -c "import
-    # sklearn.linear_model"` measured 2.1-3.4 s (1.0-1.2 s on top of what `ivp` imports anyway).
+    # sklearn.linear_model"` measured 2.1-3.4 s (1.0-1.2 s on top of what `ivp` imports anyway); again, median
+    # of 3: 1271 ms alone, 881 ms after `import ivp.cli` (what `ivp validate data/raw` imports).
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline

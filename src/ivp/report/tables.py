@@ -21,8 +21,16 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
+
+from ivp.analysis.results import load_results
 from ivp.report.text import is_indicatief
-from ivp.running import job
+from ivp.running import job, provenance
+from ivp.running.atomic import write_bytes
 from ivp.running.spreadsheet import neutralise_cell
 
 FIXED_TIME = _dt.datetime(2020, 5, 25)  # document created/modified: fixed, so the bytes depend on the data only
@@ -423,8 +431,6 @@ def _cell_value(value):
     """A value as the workbook stores it: text neutralised (``neutralise_cell``) and characters XML cannot hold
     replaced by U+FFFD; anything else as it is."""
     if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
         return ILLEGAL_CHARACTERS_RE.sub("\ufffd", neutralise_cell(value))
     return value
 
@@ -432,11 +438,6 @@ def _cell_value(value):
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
     """The xlsx file of ``sheets``: a bold, frozen header row, column widths from the content, fixed
     document properties and zip entry times (same sheets, same bytes)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-    from openpyxl.writer.excel import ExcelWriter
-
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
@@ -478,15 +479,10 @@ def _fixed_zip_times(data: bytes) -> bytes:
 
 def write_tables(results: dict, prov: dict | None, path: Path) -> Path:
     """Write ``tabellen.xlsx`` for one job's ``results`` and provenance ``prov`` to ``path`` (atomically)."""
-    from ivp.running.atomic import write_bytes
-
     write_bytes(Path(path), workbook_bytes(workbook_sheets(results, prov)))
     return Path(path)
 
 
 def write_job_tables(folder: Path) -> Path:
     """``tabellen.xlsx`` of the job folder ``folder`` from its ``results.json`` and ``provenance.json``."""
-    from ivp.analysis.results import load_results
-    from ivp.running import provenance
-
     return write_tables(load_results(folder), provenance.load(folder), Path(folder) / job.TABLES_FILE)

@@ -158,6 +158,9 @@ def this_python_spec(name: str) -> KernelSpec:
     """A kernel spec named ``name`` for the running interpreter: ``sys.executable -m ipykernel_launcher -f
     {connection_file}``, as ipykernel itself writes it (and as jupyter_client serves its native ``python3``
     kernel when none is registered). Raises ImportError when ipykernel is not installed here."""
+    # Imported here, not at the top, for behaviour, not cost (1 ms after this module): ipykernel may be missing
+    # from this interpreter, which resolve_kernel reports as invalid input; a top-level import would make
+    # importing this module fail instead.
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
 
     spec = get_kernel_dict()
@@ -256,14 +259,18 @@ _papermill_ready = False
 
 
 def papermill():
-    """papermill, made ready for the runner on first use (imported late: it costs 1.7 s, during which the
+    """papermill, made ready for the runner on first use (imported late: it costs 1.35 s, during which the
     kernels are already starting): the shared-kernel engine registered and the working-folder fix applied."""
+    # papermill and its submodules (here, in _shared_kernel_engine and _keep_papermill_in_the_working_folder)
+    # are imported in functions: `python -X importtime -c "import ivp.cli, ivp.running.kernels; import
+    # papermill"` measured 1347 ms (cumulative, median of 3), which the runner pays in a thread of its own
+    # while the kernels start (runner._import_while_kernels_start) instead of before it starts them.
     global _papermill_ready
     import papermill as pm
 
     with _papermill_lock:
         if not _papermill_ready:
-            from papermill.engines import papermill_engines
+            from papermill.engines import papermill_engines  # late: see papermill()
 
             papermill_engines.register(ENGINE, _shared_kernel_engine())
             _keep_papermill_in_the_working_folder()
@@ -272,7 +279,7 @@ def papermill():
 
 
 def _shared_kernel_engine():
-    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.clientwrap import PapermillNotebookClient  # late: see papermill()
     from papermill.engines import NBClientEngine
 
     class SharedKernelEngine(NBClientEngine):
@@ -300,7 +307,7 @@ def _keep_papermill_in_the_working_folder() -> None:
     thread's chdir moves the others, and a folder of an earlier run can be left behind, so a relative path
     anywhere in the process briefly points elsewhere. The runner gives papermill absolute paths only, so the
     handler needs no folder of its own: it keeps None (no chdir at all)."""
-    from papermill.iorw import papermill_io
+    from papermill.iorw import papermill_io  # late: see papermill()
 
     handler = papermill_io.get_handler("local")
     handler._cwd = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ivp.errors import InputProblem
+from ivp.errors import InputProblem, InvalidInput
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -80,7 +80,5 @@ def run_output_problems(data: Path, processed: Path, out: Path, job_folders: Ite
 def check_run_outputs(data: Path, processed: Path, out: Path, job_folders: Iterable[Path] = (),
                       replaced: Iterable[tuple[str, Path]] = ()) -> None:
     """Raise ``InvalidInput`` with every ``run_output_problems`` (before a run reads or writes anything)."""
-    from ivp.errors import InvalidInput
-
     if problems := run_output_problems(data, processed, out, job_folders, replaced):
         raise InvalidInput(problems)

@@ -11,8 +11,10 @@ import subprocess
 from importlib import metadata, resources
 from pathlib import Path
 
+import pandas as pd
+
 from ivp import __version__
-from ivp.inputs.read import sha256
+from ivp.inputs.read import read_input, sha256
 
 KEY_PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "papermill", "nbconvert",
                 "pandera", "pyarrow")
@@ -127,10 +129,6 @@ def coding(input_path: Path, *, autocode: bool = False) -> dict:
         with none left out), ``methode`` and ``overeenstemming`` (accuracy, kappa, alpha, n, n_plannen of the
         grouped cross-validation; None when not known).
     """
-    import pandas as pd
-
-    from ivp.inputs.read import read_input
-
     input_path = Path(input_path)
     sp = read_input(input_path).speerpunten
     if "thema_bron" in sp.columns:

@@ -24,6 +24,8 @@ Speed (issue 6):
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import sys
@@ -33,12 +35,23 @@ from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ivp.coding import coded_input, propose
 from ivp.errors import NotebookFailure, PipelineFailed
+from ivp.inputs.clean import clean_input
+from ivp.inputs.read import input_files
+from ivp.report.pdf import PdfPrinter, missing_message, print_job
 from ivp.running import cache, provenance
 from ivp.running import job as jobdef
 from ivp.running.atomic import staged_dir, write_json, write_text
 from ivp.running.job import AUTOCODE_DIR, COHORTS, FAILED_DIR, KERNEL
 from ivp.running.paths import check_run_outputs
+
+# Imported late, in the functions that need them (marked "late: see the top"): `ivp` builds its whole parser,
+# this module included, for every command, `ivp validate` too, which would otherwise pay (`python -X importtime
+# -c "import ivp.cli; import X"`, cumulative, median of 3): papermill 1490 ms, nbformat 1308 ms,
+# ivp.report.render (nbconvert) 2625 ms, ivp.report.tables (openpyxl, the report's figures) 1218 ms,
+# ivp.analysis.results 349 ms, ivp.running.kernels (jupyter_client) 50 ms. KernelPool is also looked up in
+# ivp.running.kernels when the pool is made, so a test can replace it there.
 
 
 def notebooks_dir() -> Path:
@@ -55,7 +68,7 @@ def failure_of(exc: BaseException, notebook: str, output: Path | None, *, peilja
                cohort: str = "-") -> NotebookFailure:
     """A NotebookFailure for an exception raised while executing ``notebook``: a cell error gives the cell's
     execution count, source and exception; anything else (a missing file, a dead kernel) the exception."""
-    import papermill as pm
+    import papermill as pm  # late: see the top
 
     if isinstance(exc, pm.PapermillExecutionError):
         return NotebookFailure(peiljaar, cohort, notebook, exc.exec_count, exc.source, exc.ename, exc.evalue,
@@ -186,7 +199,7 @@ def _keep_failed(stage: Path, target: Path, failure: NotebookFailure) -> list[Pa
 def _point_to_final(executed: Path, stage: Path, target: Path) -> None:
     """Let an executed notebook's injected parameters name the job folder it ended up in, not the staging
     folder (so a researcher can rerun it from JupyterLab)."""
-    import nbformat
+    import nbformat  # late: see the top
 
     nb = nbformat.read(str(executed), as_version=4)
     for cell in nb.cells:
@@ -242,8 +255,7 @@ def _job_steps(job: Job, ctx: _JobContext, kernel, stage: Path, target: Path) ->
     """The job stages of ``ivp.running.job.STAGES`` in order, all inside ``stage``: the analysis notebooks (each
     writes its part of results.json), the provenance, the report notebook and its HTML, the tables and, with
     a printer (``--pdf``), the PDF of every report page."""
-    from ivp.analysis.results import load_results
-    from ivp.report.pdf import print_job
+    from ivp.analysis.results import load_results  # late: see the top
     from ivp.report.render import render_report
     from ivp.report.tables import write_job_tables
 
@@ -307,7 +319,7 @@ class _Kernels:
 
     def get(self):
         if self.pool is None:
-            from ivp.running.kernels import KernelPool
+            from ivp.running.kernels import KernelPool  # late: see the top
 
             if self.choice is not None and self.choice.notice():
                 self.progress(self.choice.notice())  # once per run: the pool is made once
@@ -327,7 +339,7 @@ def _import_while_kernels_start() -> None:
     """Import, in this (otherwise waiting) thread, what the workers need once their kernel is up: papermill
     with the shared-kernel engine (1.5 s) and nbconvert for the HTML (``ivp.report.render``, 0.8 s). Imported by the
     first worker instead, they came after its kernel start, on the critical path of the run."""
-    from ivp.report import render  # noqa: F401
+    from ivp.report import render  # noqa: F401  (late: see the top)
     from ivp.running.kernels import papermill
 
     papermill()
@@ -337,9 +349,6 @@ def autocode_stage(config: RunConfig, env: dict, progress) -> Path:
     """``--autocode``: ``ivp.coding.coded_input.code_input`` on the input into ``<out>/gecodeerd/`` (swapped in as a
     whole), unless an earlier run already coded the same input with the same code; returns that folder,
     the input of the cleaning stage."""
-    from ivp.coding import coded_input, propose
-    from ivp.inputs.read import input_files
-
     target = Path(config.out) / AUTOCODE_DIR
     training = coded_input.default_training_path()
     parts = {**env, "invoer": cache.file_hashes(input_files(Path(config.data))),
@@ -363,8 +372,6 @@ def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, pro
     """Stage 1 unless cached: validate ``data`` (InvalidInput before anything is written), run the cleaning
     notebook in a pool kernel, stamp ``processed``. Returns the coding summary of the input (kept in the
     stamp, so a cached run does not read the input again)."""
-    from ivp.inputs.read import input_files
-
     processed, out = Path(config.processed), Path(config.out)
     notebook = config.notebook_folder() / jobdef.CLEAN.notebook
     executed = out / jobdef.EXECUTED_DIR / jobdef.CLEAN.notebook
@@ -382,8 +389,6 @@ def clean_stage(config: RunConfig, data: Path, env: dict, kernels: _Kernels, pro
         progress(f"[opschonen] cache ({verdict.reason}): {processed}")
         return verdict.stamp.get("codering")
     progress(f"[opschonen] {data} -> {processed}" + (f" ({verdict.reason})" if verdict else " (--force)"))
-    from ivp.inputs.clean import clean_input
-
     started = time.monotonic()
     # validate first, in this process: bad input is reported as a list (not a notebook failure) within a
     # second, and a refused run starts no kernel at all
@@ -417,7 +422,7 @@ def run_pipeline(config: RunConfig, *, progress=print) -> list[JobResult]:
     jobs = config.jobs_list()
     check_run_outputs(config.data, config.processed, out, [job.folder(out) for job in jobs],  # input never inside
                       [("--autocode", out / AUTOCODE_DIR)] if config.autocode else [])
-    from ivp.running.kernels import resolve_kernel
+    from ivp.running.kernels import resolve_kernel  # late: see the top
 
     choice = resolve_kernel(config.kernel, explicit=config.kernel_explicit)  # a missing --kernel: refused here
     n_workers = max(1, min(config.jobs or default_jobs(), len(jobs)))
@@ -482,7 +487,7 @@ def comparison_stage(config: RunConfig, env: dict, codering: dict | None, kernel
                                                   n_bootstrap=config.n_bootstrap)
             try:
                 kernels.get().submit(lambda kernel: kernel.execute(notebook, executed, params)).result()
-                from ivp.report.render import render_report
+                from ivp.report.render import render_report  # late: see the top
 
                 render_report(executed, stage / jobdef.REPORT_FILE, title=jobdef.COMPARISON_TITLE)
                 if printer is not None:
@@ -510,8 +515,6 @@ def _pdf_printer(config: RunConfig, progress):
     None after one message when there is no Chromium (the reports are then written as HTML only)."""
     if not config.pdf:
         return None
-    from ivp.report.pdf import PdfPrinter, missing_message
-
     printer = PdfPrinter()
     if not printer.available():
         progress(missing_message(printer.executable))
@@ -580,8 +583,6 @@ def _run_jobs(config: RunConfig, jobs: list[Job], env: dict, codering: dict | No
 
 
 def _cached_result(job: Job, out: Path, reason: str) -> JobResult:
-    import json
-
     folder = job.folder(out)
     results = json.loads((folder / jobdef.RESULTS_FILE).read_text(encoding="utf-8"))
     return JobResult(job, 0.0, results=results, report=folder / jobdef.REPORT_FILE, cached=True, reason=reason)
@@ -604,7 +605,7 @@ def write_index_if_changed(out: Path, peiljaren, failed: dict, env: dict) -> Pat
              "mislukt": {f"{p}/{c}": m for (p, c), m in sorted(failed.items())}, "rijen": rows}
     path = out / jobdef.INDEX_FILE
     if not cache.check(out, parts).hit:
-        from ivp.report.render import write_index
+        from ivp.report.render import write_index  # late: see the top
 
         write_index(out, peiljaren, COHORTS, failed)
         cache.write_stamp(out, parts, {jobdef.INDEX_FILE: cache.sha256_file(path)})
@@ -691,8 +692,6 @@ def run(args) -> int:
 
 def _arg(check):
     """An argparse type from an ``ivp.running.job`` check: its ValueError becomes argparse's message (exit 2)."""
-    import argparse
-
     def parse(value: str):
         try:
             return check(value)
