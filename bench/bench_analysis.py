@@ -52,14 +52,14 @@ def steps(processed: Path, out: Path, cohort: str, peiljaar: str) -> dict:
     """The timed steps: name -> function of no arguments (each does what its notebook cell does)."""
     import pandas as pd
 
-    from ivp.analysis.measures import category_counts, load_scope, priorities_per_plan
+    from ivp.analysis.measures import category_counts, load_scope, speerpunt_counts_per_plan
     from ivp.analysis.results import agenda_part, cooperation_part, sample_part, save_part, themes_part
     from ivp.inputs.clean import read_processed
     from ivp.reference.municipalities import theme_codes
     from ivp.stats import cluster_bootstrap_ratios
 
     scope = load_scope(processed, cohort, peiljaar)
-    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    themes = speerpunt_counts_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
     both = pd.concat([themes, category_counts(themes)], axis=1).to_numpy(dtype=float)
     totals = themes.sum(axis=1).to_numpy(dtype=float)
 

@@ -43,9 +43,9 @@ from ivp.analysis.measures import (
     period_status,
     plan_list,
     positions,
-    priorities_per_plan,
     sample_summary,
     select_scope,
+    speerpunt_counts_per_plan,
     theme_distribution,
 )
 from ivp.errors import InvalidInput
@@ -215,7 +215,7 @@ def test_empty_sample_has_zero_counts_and_no_coverage_share(data):
 
 def test_priorities_per_plan_counts_every_plan_and_level(data):
     scope = select_scope(data, "nationaal", "2020")
-    counts = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", ["VWL", "OND", "BED"])
+    counts = speerpunt_counts_per_plan(scope.speerpunten, scope.plan_ids, "thema", ["VWL", "OND", "BED"])
     assert counts.to_dict(orient="index") == {"a1": {"VWL": 1, "OND": 1, "BED": 0},
                                               "a2": {"VWL": 0, "OND": 1, "BED": 0},
                                               "a3": {"VWL": 1, "OND": 0, "BED": 0}}

@@ -29,8 +29,8 @@ from ivp.analysis.measures import (
     Scope,
     covered_municipalities,
     in_cohort,
-    priorities_per_plan,
     rollup_categories,
+    speerpunt_counts_per_plan,
 )
 from ivp.analysis.municipalities import CATEGORY_PREFIX, JOINT, THEME_PREFIX, municipality_properties
 from ivp.reference.municipalities import codebook, theme_codes
@@ -155,7 +155,7 @@ def plan_arrays(measure: str, plans_a: pd.DataFrame, plans_b: pd.DataFrame, spee
     both = pd.concat([plans_a, plans_b]).drop_duplicates("plan_id").sort_values("plan_id", kind="stable")
     ids = pd.Index(both["plan_id"], name="plan_id")
     if kind in ("theme_share", "category_share", "theme_plan_share", "national_priority_share"):
-        counts = priorities_per_plan(speerpunten, ids, "thema", theme_codes())
+        counts = speerpunt_counts_per_plan(speerpunten, ids, "thema", theme_codes())
         totals = counts.sum(axis=1).to_numpy(dtype=float)
         if kind in ("category_share", "national_priority_share"):
             codes = rollup_categories(rollup)[arg] if kind == "category_share" else list(themes)

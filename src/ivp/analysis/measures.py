@@ -69,7 +69,7 @@ def in_cohort(frame: pd.DataFrame, cohort: str) -> pd.Series:
     return frame[f"cohort_{cohort}"].astype(bool)
 
 
-def uncoded_priorities(speerpunten: pd.DataFrame) -> list[InputProblem]:
+def uncoded_speerpunten(speerpunten: pd.DataFrame) -> list[InputProblem]:
     """Speerpunten whose ``thema`` is empty or not a codebook code (columns ``thema``, ``bron_rij``)."""
     codes = theme_codes()
     bad = speerpunten[~is_in(speerpunten["thema"], codes)]
@@ -114,7 +114,7 @@ def select_scope(data: Cleaned, cohort: str, peiljaar) -> Scope:
     """
     check_cohort(cohort)
     year = peiljaar_year(peiljaar)
-    problems = uncoded_priorities(data.speerpunten)
+    problems = uncoded_speerpunten(data.speerpunten)
     if problems:
         raise InvalidInput(problems)
     plans = _rows(data.plans, in_cohort(data.plans, cohort))
@@ -226,7 +226,7 @@ def _value_counts(values: pd.Series) -> dict[str, int]:
 
 # --- 2. themes and categories -------------------------------------------------------------------
 
-def priorities_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels) -> pd.DataFrame:
+def speerpunt_counts_per_plan(speerpunten: pd.DataFrame, plan_ids, column: str, levels) -> pd.DataFrame:
     """Number of speerpunten per plan and value of ``column``.
 
     Args:
@@ -249,7 +249,7 @@ def share_table(counts: pd.DataFrame, *, totals=None, seed: int, n_bootstrap: in
     Wilson and cluster-bootstrap ones, and the share of plans with the level with its interval.
 
     Args:
-        counts: plans x levels, as from ``priorities_per_plan``.
+        counts: plans x levels, as from ``speerpunt_counts_per_plan``.
         totals: speerpunten per plan, the denominator of every share; by default the row sums of
             ``counts`` (then the levels must be exhaustive). Levels may overlap when ``totals`` is given
             (e.g. themes and the categories they roll up into, in one table and one bootstrap).
@@ -310,7 +310,7 @@ def theme_and_category_distribution(scope: Scope, *, rollup: str | None = None, 
     """The tables of ``theme_distribution`` and ``category_distribution`` from one bootstrap call: a
     category that holds one theme gets exactly that theme's interval, and the (costly) bootstrap runs
     once."""
-    themes = priorities_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
+    themes = speerpunt_counts_per_plan(scope.speerpunten, scope.plan_ids, "thema", theme_codes())
     categories = category_counts(themes, rollup)
     both = share_table(pd.concat([themes, categories], axis=1), totals=themes.sum(axis=1), seed=seed,
                        n_bootstrap=n_bootstrap)
@@ -374,7 +374,7 @@ def niveau_split(scope: Scope) -> pd.DataFrame:
         over the plans), ``wilson_low``, ``wilson_high``.
     """
     total = len(scope.speerpunten)
-    per_plan = priorities_per_plan(scope.speerpunten, scope.plan_ids, "niveau", LEVELS).to_numpy(dtype=float)
+    per_plan = speerpunt_counts_per_plan(scope.speerpunten, scope.plan_ids, "niveau", LEVELS).to_numpy(dtype=float)
     n = per_plan.sum(axis=0)
     headline = share_interval(per_plan, speerpunten_per_plan(scope.speerpunten, scope.plan_ids), seed=0)
     wilson = wilson_interval(n, total)
@@ -500,7 +500,7 @@ def national_priorities(scope: Scope, *, seed: int, n_bootstrap: int = N_BOOTSTR
                                                      if bool(t["landelijke_prioriteit"])]
     sp = scope.speerpunten
     landelijk = is_in(sp["thema"], codes)
-    counts = priorities_per_plan(pd.DataFrame({"plan_id": sp["plan_id"], "landelijk": landelijk}),
+    counts = speerpunt_counts_per_plan(pd.DataFrame({"plan_id": sp["plan_id"], "landelijk": landelijk}),
                                  scope.plan_ids, "landelijk", [True, False])
     table = share_table(counts.iloc[:, [0]], totals=counts.sum(axis=1), seed=seed,  # the True column
                         n_bootstrap=n_bootstrap).loc[True]

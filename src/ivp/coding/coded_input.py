@@ -42,7 +42,7 @@ def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def coded_priorities(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, proposals: pd.DataFrame) -> pd.DataFrame:
+def coded_speerpunten(raw_speerpunten: pd.DataFrame, normalised: pd.DataFrame, proposals: pd.DataFrame) -> pd.DataFrame:
     """The speerpunten table to write: the input's columns and values unchanged, except that every empty
     ``thema`` (and, for those rows, an empty ``thema_2``) takes the proposal.
 
@@ -152,7 +152,7 @@ def code_input(input_path, out_dir, *, method: str = DEFAULT_METHOD, training_pa
                                          f"handcodes van minstens twee thema's om methode '{method}' te trainen, "
                                          "of --methode lexicon")])
     proposals = propose(todo["speerpunt"], method, training if needs_training else None)
-    coded = coded_priorities(raw.speerpunten, sp_norm, proposals)
+    coded = coded_speerpunten(raw.speerpunten, sp_norm, proposals)
     review = review_table(coded, raw.speerpunten[ROW], proposals, (sp_norm["thema"] == "").to_numpy())
 
     measured = None

@@ -17,11 +17,11 @@ from ivp.inputs.validate import (
     REQUIRED,
     column_problems,
     duplicate_plan_ids,
-    duplicate_priorities,
+    duplicate_speerpunten,
     joint_flag_contradictions,
     missing_columns,
     period_order,
-    uncoded_priorities,
+    uncoded_speerpunten,
     unknown_municipalities,
     unknown_plan_ids,
 )
@@ -124,10 +124,10 @@ def problems(raw: RawInput, places: pd.DataFrame, *, require_thema: bool = True)
     if missing:  # without the columns the other rules cannot be applied
         return missing
     found = (column_problems(raw) + duplicate_plan_ids(raw) + unknown_plan_ids(raw)
-             + duplicate_priorities(raw) + period_order(raw) + unknown_municipalities(raw, places)
+             + duplicate_speerpunten(raw) + period_order(raw) + unknown_municipalities(raw, places)
              + joint_flag_contradictions(raw, distinct_municipalities(raw.plans, places)))
     if require_thema:
-        found += uncoded_priorities(raw)
+        found += uncoded_speerpunten(raw)
     return found
 
 
@@ -186,7 +186,7 @@ def derive_plans(plans: pd.DataFrame, places: pd.DataFrame, file: str = "plans.c
     return out, log
 
 
-def derive_priorities(speerpunten: pd.DataFrame) -> pd.DataFrame:
+def derive_speerpunten(speerpunten: pd.DataFrame) -> pd.DataFrame:
     """Typed speerpunten with codebook columns.
 
     Args:
@@ -218,7 +218,7 @@ def clean(raw: RawInput, *, require_thema: bool = True) -> Cleaned:
     if found:
         raise InvalidInput(found)
     plans, derived_log = derive_plans(raw.plans, places, raw.files["plans"])
-    speerpunten = derive_priorities(raw.speerpunten)
+    speerpunten = derive_speerpunten(raw.speerpunten)
     names = municipalities().set_index("code")
     gemeenten = places.assign(code=places["codes"].str.split(";")).explode("code")
     gemeenten = gemeenten.assign(naam=gemeenten["code"].map(names["naam"]),

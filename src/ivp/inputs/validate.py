@@ -145,7 +145,7 @@ def unknown_plan_ids(raw: RawInput) -> list[InputProblem]:
     return problems
 
 
-def duplicate_priorities(raw: RawInput) -> list[InputProblem]:
+def duplicate_speerpunten(raw: RawInput) -> list[InputProblem]:
     """Every (plan_id, volgnummer) pair that occurs again after its first row."""
     sp = raw.speerpunten
     first = sp.drop_duplicates(["plan_id", "volgnummer"]).set_index(["plan_id", "volgnummer"])[ROW]
@@ -198,7 +198,7 @@ def joint_flag_contradictions(raw: RawInput, n_municipalities: pd.Series) -> lis
             for _, r in wrong.iterrows()]
 
 
-def uncoded_priorities(raw: RawInput) -> list[InputProblem]:
+def uncoded_speerpunten(raw: RawInput) -> list[InputProblem]:
     """Speerpunten without a main theme: they must be coded (``ivp codeer``) before analysis."""
     sp = raw.speerpunten
     return [InputProblem(raw.files["speerpunten"], int(r[ROW]), "thema", "",

@@ -174,7 +174,7 @@ def sensitivity_frame(results: dict, categories=(VWL, OND)) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["categorie", "indeling", "share", "reference"])
 
 
-def priority_titles(processed_path, plan_ids) -> pd.DataFrame:
+def speerpunt_titles(processed_path, plan_ids) -> pd.DataFrame:
     """Speerpunten of the given plans, for the appendix (text only, no figures are computed from it).
 
     Args:
