@@ -91,7 +91,8 @@ def _as_columns(numerators, denominators) -> tuple[np.ndarray, np.ndarray, bool]
         num = num[:, None]
     den = np.asarray(denominators, dtype=float)
     if num.ndim != 2 or den.shape != (num.shape[0],):
-        raise ValueError(f"numerators must be (n_plans,) or (n_plans, k) and denominators (n_plans,); "
+        raise ValueError(f"numerators must be (n_plans,) or (n_plans, k) (plans or other clusters) and "
+                         f"denominators (n_plans,); "
                          f"got {num.shape} and {den.shape}")
     return num, den, one
 
@@ -338,14 +339,7 @@ def cluster_bootstrap_ratios(numerators, denominators, *, n_resamples: int = N_B
         array ``(k, 2)`` (or ``(2,)`` for 1-d input) of ``[low, high]``; NaN when there are no clusters or
         the denominators sum to 0. Resamples whose denominators sum to 0 are left out.
     """
-    num = np.asarray(numerators, dtype=float)
-    one = num.ndim == 1
-    if one:
-        num = num[:, None]
-    den = np.asarray(denominators, dtype=float)
-    if num.ndim != 2 or den.shape != (num.shape[0],):
-        raise ValueError(f"numerators must be (n_clusters, k) and denominators (n_clusters,); "
-                         f"got {num.shape} and {den.shape}")
+    num, den, one = _as_columns(numerators, denominators)
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples}")
     if method not in METHODS:
