@@ -250,7 +250,9 @@ def joint_plan_groups(scope: Scope) -> dict[str, list[str]]:
     return {str(plan): sorted(set(group["code"])) for plan, group in links.groupby("plan_id", sort=True)}
 
 
-MAPPED = {"themes": ("OND",), "categories": ("Veilige woon- en leefomgeving",)}  # national property maps
+# the national maps of a municipality-level property: figure name -> (kind, key) in municipalities.codes_with
+MAPPED = {"kaart_ondermijning": ("themes", "OND"),
+          "kaart_woon_en_leefomgeving": ("categories", "Veilige woon- en leefomgeving")}
 
 
 def _population(scope: Scope) -> list[str] | None:
@@ -269,8 +271,10 @@ def municipality_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     if scope.cohort == "nationaal":
         figures["weighted"] = weighted_municipality_shares(properties, seed=seed, n_resamples=n_bootstrap)
         prefix = {"themes": "thema_", "categories": "categorie_"}
-        figures["codes_with"] = {kind: {key: sorted(properties.index[properties[prefix[kind] + key]])
-                                        for key in keys} for kind, keys in MAPPED.items()}
+        codes_with: dict[str, dict[str, list[str]]] = {}
+        for kind, key in MAPPED.values():
+            codes_with.setdefault(kind, {})[key] = sorted(properties.index[properties[prefix[kind] + key]])
+        figures["codes_with"] = codes_with
     return figures
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from ivp.analysis.comparison import GROUPS, VERDICT_NL, group_name, points, points_interval
 from ivp.report import figures, templating
 from ivp.report.formats import share_with_ci
-from ivp.report.text import Html, _svg, verantwoording, verantwoording_data, web_url  # noqa: F401  (one Verantwoording)
+from ivp.report.text import Html, svg_base64, verantwoording, verantwoording_data, web_url  # noqa: F401  (one Verantwoording)
 
 TEMPLATES = "vergelijking"
 CATEGORY = "category_share:"
@@ -146,7 +146,7 @@ def figuren_data(results: dict) -> dict:
     ``{svg, alt, caption}``; the second None otherwise)."""
     table = _dot_table(results)
     names = ", ".join(_label(results, m) for m in FIGURE_MEASURES)
-    dots = {"svg": _svg(figures.dot_interval_chart(table)),
+    dots = {"svg": svg_base64(figures.to_svg(figures.dot_interval_chart(table))),
             "alt": (f"Stippen met 95%-intervallen per groep van gemeenten en per peiljaar voor: {names}. "
                     "De cijfers staan in de tabel Groepen."),
             "caption": ("Kerncijfers per groep: elke stip is een aandeel, de streep het 95%-interval; zwarte stip "
@@ -156,7 +156,8 @@ def figuren_data(results: dict) -> dict:
     years = _trend_years(results)
     if years:
         before, after = years
-        trend = {"svg": _svg(figures.trend_chart(_trend_table(results, before, after), before=before, after=after)),
+        trend = {"svg": svg_base64(figures.to_svg(figures.trend_chart(_trend_table(results, before, after),
+                                                                   before=before, after=after))),
                  "alt": (f"Per categorie het aandeel speerpunten nationaal in {before} (zwarte stip) en {after} "
                          "(witte vierkant) met 95%-intervallen, verbonden door een lijn. De verschillen staan in "
                          "de tabel Verschillen."),

@@ -13,6 +13,7 @@ autoescape on, so text from the data (plan titles, municipality names, speerpunt
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ivp.analysis.measures import SMALL_N
+from ivp.analysis.results import MAPPED
 from ivp.inputs.synthetic import SYNTHETIC
 from ivp.reference.municipalities import codebook, cohort_codes, theme_table
 from ivp.report import figures, maps, templating
@@ -75,11 +77,6 @@ def web_url(url) -> str | None:
 def link(url, text=None) -> Markup:
     """A link to an http(s) source; any other scheme (``javascript:``, ``data:``) is shown as plain text."""
     return templating.macro("link")(web_url(url), url if text is None else text)
-
-
-def _svg(fig) -> str:
-    """A matplotlib figure as base64 SVG, embedded by the template's ``figuur`` (no external file)."""
-    return base64.b64encode(figures.to_svg(fig).encode("utf-8")).decode("ascii")
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -301,11 +298,6 @@ def _population(results: dict) -> tuple[list[str] | None, str]:
     return sorted(cohort_codes(cohort)), ("de overige gemeenten" if cohort == "overig" else f"de {cohort}")
 
 
-def _map(drawn) -> dict:
-    fig, alt, caption = drawn
-    return {"svg": _svg(fig), "alt": alt, "caption": caption}
-
-
 def _scope_label(results: dict) -> str:
     peiljaar = results.get("peiljaar")
     return f"peiljaar {peiljaar}" if peiljaar and str(peiljaar) != "alle" else "alle jaren"
@@ -322,51 +314,80 @@ def coverage_map(results: dict):
                              scope_label=_scope_label(results))
 
 
-PROPERTY_MAPS = {  # figure name -> (kind, key in municipalities.codes_with, Dutch phrase after met/zonder)
-    "kaart_ondermijning": ("themes", "OND", "een speerpunt op ondermijning"),
-    "kaart_woon_en_leefomgeving": ("categories", "Veilige woon- en leefomgeving",
-                                   "een speerpunt op veilige woon- en leefomgeving"),
-}
-
-
 def property_map(results: dict, name: str):
-    """``(fig, alt, caption)`` of the national map ``name`` of ``PROPERTY_MAPS``, or None when the job has
-    no such municipality list (every job but a national one)."""
-    kind, key, label = PROPERTY_MAPS[name]
+    """``(fig, alt, caption)`` of the national map ``name`` of ``ivp.analysis.results.MAPPED`` (covered
+    municipalities with and without a speerpunt on a theme or category), or None when the job has no such
+    municipality list (every job but a national one)."""
+    kind, key = MAPPED[name]
     codes = (((results.get("municipalities") or {}).get("codes_with") or {}).get(kind) or {}).get(key)
     if codes is None:
         return None
+    label = (results.get("labels") or {}).get(key, key) if kind == "themes" else key
     covered = (results.get("sample") or {}).get("municipality_codes") or []
-    return maps.property_map(codes, covered, property_label=label, scope_label=_scope_label(results))
+    return maps.property_map(codes, covered, property_label=f"een speerpunt op {label.lower()}",
+                             scope_label=_scope_label(results))
 
 
-def report_figures(results: dict) -> dict:
-    """Every figure of a job's report in reading order: name -> function of no arguments that draws it (a
-    matplotlib Figure), for the figures the job has. The report embeds exactly these drawings, and
-    ``write_figure_files`` writes them as files."""
-    out = {}
+@dataclass(frozen=True)
+class Drawn:
+    """One figure of a report, drawn once: its SVG (embedded, and ``figuren/<name>.svg``), its PNG and, for
+    a map, the alt text and caption that come with it."""
+
+    svg: str
+    png: bytes
+    alt: str | None = None
+    caption: str | None = None
+
+
+_DRAWN: list = [None, None]  # the results object of the last report and its figures (one report per notebook)
+
+
+def report_figures(results: dict) -> dict[str, Drawn]:
+    """Every figure of a job's report in reading order, each drawn once per ``results`` object (the sections
+    embed them, ``write_figure_files`` writes the same bytes): themas, categorieen, gevoeligheid (when
+    there is a sensitivity table), dekking, and nationally the maps of ``MAPPED``."""
+    if _DRAWN[0] is results:
+        return _DRAWN[1]
+    makers = {}
     if not _empty(results):
-        out["themas"] = lambda: figures.share_chart(theme_frame(results))
-        out["categorieen"] = lambda: figures.share_chart(category_frame(results))
+        makers["themas"] = lambda: (figures.share_chart(theme_frame(results)), None, None)
+        makers["categorieen"] = lambda: (figures.share_chart(category_frame(results)), None, None)
         if len(sensitivity_frame(results)):
-            out["gevoeligheid"] = lambda: figures.sensitivity_chart(sensitivity_frame(results))
-    out["dekking"] = lambda: coverage_map(results)[0]
-    for name in PROPERTY_MAPS:
-        if property_map(results, name) is not None:
-            out[name] = lambda name=name: property_map(results, name)[0]
-    return out
+            makers["gevoeligheid"] = lambda: (figures.sensitivity_chart(sensitivity_frame(results)), None, None)
+    makers["dekking"] = lambda: coverage_map(results)
+    for name in MAPPED:
+        makers[name] = lambda name=name: property_map(results, name)
+    drawn = {}
+    for name, make in makers.items():
+        made = make()
+        if made is not None:
+            fig, alt, caption = made
+            drawn[name] = Drawn(*figures.to_svg_and_png(fig), alt=alt, caption=caption)
+    _DRAWN[:] = [results, drawn]
+    return drawn
+
+
+def svg_base64(svg: str) -> str:
+    """SVG text as base64, embedded by the template's ``figuur`` (no external file)."""
+    return base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _embedded(drawn: Drawn) -> str:
+    return svg_base64(drawn.svg)
+
+
+def _map(drawn: Drawn) -> dict:
+    return {"svg": _embedded(drawn), "alt": drawn.alt, "caption": drawn.caption}
 
 
 def write_figure_files(results: dict, output_path) -> list[Path]:
-    """Every figure of ``report_figures`` as ``<output_path>/figuren/<name>.svg`` (the bytes the report embeds,
-    when called in the same process as the report: notebook 05) and ``<name>.png`` (``figures.PNG_DPI`` dpi,
-    for slides), written atomically; returns the paths."""
+    """Every figure of ``report_figures`` as ``<output_path>/figuren/<name>.svg`` (the bytes the report embeds)
+    and ``<name>.png`` (``figures.PNG_DPI`` dpi, for slides), written atomically; returns the paths."""
     folder = Path(output_path) / FIGURES_DIR
     paths = []
-    for name, draw in report_figures(results).items():
-        svg, png = figures.to_svg_and_png(draw())
-        write_text(folder / f"{name}.svg", svg)
-        write_bytes(folder / f"{name}.png", png)
+    for name, drawn in report_figures(results).items():
+        write_text(folder / f"{name}.svg", drawn.svg)
+        write_bytes(folder / f"{name}.png", drawn.png)
         paths += [folder / f"{name}.svg", folder / f"{name}.png"]
     return paths
 
@@ -385,7 +406,7 @@ def representativeness_data(results: dict) -> dict:
                 for k in [*order, *(["totaal"] if "totaal" in table else [])]]
 
     return {"tables": {name: rows(rep[name]) for name in ("cohort", "provincie", "veiligheidsregio") if name in rep},
-            "grootteklassen": rep.get("grootteklassen"), "kaart": _map(coverage_map(results))}
+            "grootteklassen": rep.get("grootteklassen"), "kaart": _map(report_figures(results)["dekking"])}
 
 
 def steekproef(results: dict, priorities: pd.DataFrame | None = None) -> Html:
@@ -400,15 +421,15 @@ def themas_data(results: dict) -> dict:
     themes = theme_frame(results)
     cats = category_frame(results)
     sens = sensitivity_frame(results)
-    drawings = report_figures(results)
+    drawn = report_figures(results)
     data = {
         "n_priorities": results.get("n_priorities", 0),
         "themes": _records(themes),
         "ranked": _records(themes.sort_values("share", ascending=False, kind="stable")),
         "methode": themes["methode"].iloc[0] if len(themes) else "",
-        "figuur_themes": _svg(drawings["themas"]()),
+        "figuur_themes": _embedded(drawn["themas"]),
         "categories": _records(cats),
-        "figuur_categories": _svg(drawings["categorieen"]()),
+        "figuur_categories": _embedded(drawn["categorieen"]),
         "sensitivity": _records(sens),
         "indicatief": _indicatief(results, "themes", "categories"),
     }
@@ -416,7 +437,7 @@ def themas_data(results: dict) -> dict:
         order = list(dict.fromkeys(sens["indeling"]))
         pivot = sens.pivot(index="indeling", columns="categorie", values="share").reindex(order)
         columns = [c for c in (VWL, OND) if c in pivot.columns]
-        data.update(figuur_sensitivity=_svg(drawings["gevoeligheid"]()), sensitivity_columns=columns,
+        data.update(figuur_sensitivity=_embedded(drawn["gevoeligheid"]), sensitivity_columns=columns,
                     sensitivity_rows=[{"indeling": name, "shares": [pivot.at[name, c] for c in columns]}
                                       for name in pivot.index])
     return data
@@ -487,7 +508,8 @@ def municipality_data(results: dict) -> dict:
     rows.append(row("in een gezamenlijk plan", mun.get("joint_share") or {}, weighted.get("joint_share")))
     rows.append(row("plan met inbreng van inwoners (ten minste)", mun.get("participation_at_least") or {},
                     weighted.get("participation_at_least")))
-    kaarten = [_map(drawn) for name in PROPERTY_MAPS if (drawn := property_map(results, name)) is not None]
+    drawn = report_figures(results)
+    kaarten = [_map(drawn[name]) for name in MAPPED if name in drawn]
     levels = [(name, regions[key]) for key, name in (("veiligheidsregio", "één veiligheidsregio"),
                                                     ("regionale_eenheid", "één politie-eenheid"))
               if key in regions]
