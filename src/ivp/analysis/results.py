@@ -34,7 +34,7 @@ from ivp.analysis.measures import (
 from ivp.analysis.municipalities import municipality_properties, municipality_shares, weighted_municipality_shares
 from ivp.analysis.representativeness import representativeness
 from ivp.reference.agenda import agenda_for, no_agenda_text, priorities_source
-from ivp.reference.municipalities import codebook, cohort_codes
+from ivp.reference.municipalities import codebook, population
 from ivp.reference.regions import joint_plan_region_summary, joint_plan_regions
 from ivp.running import job
 from ivp.running.atomic import write_json
@@ -255,11 +255,6 @@ MAPPED = {"kaart_ondermijning": ("themes", "OND"),
           "kaart_woon_en_leefomgeving": ("categories", "Veilige woon- en leefomgeving")}
 
 
-def _population(scope: Scope) -> list[str] | None:
-    """The municipalities a job speaks for: a cohort's members, or None (all 355) nationally."""
-    return None if scope.cohort == "nationaal" else sorted(cohort_codes(scope.cohort))
-
-
 def municipality_part(scope: Scope, *, seed: int, n_bootstrap: int) -> dict:
     """Municipality-level figures of the job (``ivp.analysis.municipalities``): per covered municipality (for a cohort
     job the cohort's own covered members) whether any plan in scope that covers it has a speerpunt on each
@@ -282,7 +277,8 @@ def representativeness_part(scope: Scope) -> dict:
     """Sample vs population of municipalities by cohort, province and veiligheidsregio
     (``ivp.analysis.representativeness``): per group ``n_gemeenten``, ``n_gedekt``, ``dekking``,
     ``aandeel_populatie``, ``aandeel_gedekt``; ``grootteklassen`` says why size classes are missing."""
-    tables = representativeness(covered_municipalities(scope.gemeenten, scope.cohort), population=_population(scope))
+    covered = covered_municipalities(scope.gemeenten, scope.cohort)
+    tables = representativeness(covered, population=population(scope.cohort))
     return {name: {str(k): dict(row) for k, row in table.to_dict(orient="index").items()}
             if isinstance(table, pd.DataFrame) else table for name, table in tables.items()}
 

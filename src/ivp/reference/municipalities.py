@@ -172,6 +172,12 @@ def cohort_size(cohort: str) -> int:
     return int((members["cohort"] == cohort).sum())
 
 
+def population(cohort: str) -> list[str] | None:
+    """The municipalities a job of ``cohort`` speaks for: the cohort's members (sorted codes), or None for
+    ``nationaal`` (all 355, the default of the tables and maps that take a population)."""
+    return None if cohort == "nationaal" else sorted(cohort_codes(cohort))
+
+
 def cohort_codes(cohort: str) -> set[str]:
     """2020 CBS codes that belong to ``cohort``."""
     all_codes = set(municipalities()["code"])

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from ivp.analysis.measures import SMALL_N
 from ivp.analysis.results import MAPPED
 from ivp.inputs.synthetic import SYNTHETIC
-from ivp.reference.municipalities import codebook, cohort_codes, theme_table
+from ivp.reference.municipalities import codebook, population, theme_table
 from ivp.report import figures, maps, templating
 from ivp.report.formats import count, interval, missing, number, pct, share_with_ci  # noqa: F401  (report.pct etc. in tests)
 from ivp.running.atomic import write_bytes, write_text
@@ -291,11 +291,10 @@ def steekproef_data(results: dict, priorities: pd.DataFrame | None = None) -> di
 
 
 def _population(results: dict) -> tuple[list[str] | None, str]:
-    """The municipalities a job speaks for and their Dutch name: a cohort's members, or all of them."""
-    cohort = results.get("cohort")
-    if cohort in (None, "nationaal"):
-        return None, "alle gemeenten"
-    return sorted(cohort_codes(cohort)), ("de overige gemeenten" if cohort == "overig" else f"de {cohort}")
+    """The municipalities a job speaks for (``reference.municipalities.population``) and their Dutch name."""
+    cohort = results.get("cohort") or "nationaal"
+    name = {"nationaal": "alle gemeenten", "overig": "de overige gemeenten"}.get(cohort, f"de {cohort}")
+    return population(cohort), name
 
 
 def _scope_label(results: dict) -> str:
