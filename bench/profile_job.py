@@ -24,16 +24,15 @@ from pathlib import Path
 
 import nbformat
 
-from ivp.running.job import COHORTS, N_BOOTSTRAP, PEILJAREN, SEED
+from ivp.running.job import COHORTS, JOB_NOTEBOOKS, N_BOOTSTRAP, PEILJAREN, SEED
 
 ROOT = Path(__file__).resolve().parents[1]
-JOB_NOTEBOOKS = ("02_themas", "03_samenwerking", "04_landelijke_prioriteiten", "05_rapport")
 FIGURE_CELL = "report.steekproef("  # the first cell that asks for the report's figures, which draws them all
 
 
 def code_cells(name: str) -> list[str]:
-    """The code cells of ``notebooks/<name>.ipynb`` without its parameters cell."""
-    notebook = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    """The code cells of ``notebooks/<name>`` without its parameters cell."""
+    notebook = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     return [c.source for c in notebook.cells if c.cell_type == "code" and not c.source.startswith("# Parameters")]
 
 
@@ -58,12 +57,12 @@ def main() -> int:
                                      peiljaar=peiljaar, seed=SEED, n_bootstrap=N_BOOTSTRAP)
                     for source in cells[name]:
                         t = time.perf_counter()
-                        exec(compile(source, f"{name}.ipynb", "exec"), namespace)  # noqa: S102 - our notebooks
+                        exec(compile(source, name, "exec"), namespace)  # noqa: S102 - our notebooks
                         seconds = time.perf_counter() - t
                         if FIGURE_CELL in source:
                             figure_seconds += seconds
                         if seconds >= args.min_seconds:
-                            print(f"  {job:16} {name:28} {seconds:6.2f} s  {source.splitlines()[0][:60]}")
+                            print(f"  {job:16} {name:34} {seconds:6.2f} s  {source.splitlines()[0][:60]}")
                 totals[job] = time.perf_counter() - started
                 print(f"{job:18} job {totals[job]:6.2f} s")
     total = sum(totals.values())
